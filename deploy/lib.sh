@@ -188,31 +188,52 @@ ll_session_pids() {
 	done
 }
 
-# ll_wait_gone SECONDS PID...: wait until none of the pids exist.
+# Pids that exited (possibly still zombies waiting for init to reap them).
+LL_STOPPED_PIDS=()
+
+# ll_wait_gone SECONDS PID...: wait until none of the pids runs (zombies
+# count as gone). On timeout returns 1 with the survivors in LL_LEFT.
 ll_wait_gone() {
-	local deadline=$(($(ll_now_ms) + $1 * 1000)) p alive
+	local deadline=$(($(ll_now_ms) + $1 * 1000)) p
 	shift
 	while :; do
-		alive=()
+		LL_LEFT=()
 		for p in "$@"; do
 			if kill -0 "$p" 2>/dev/null && [ "$(cut -d' ' -f3 "/proc/$p/stat" 2>/dev/null)" != Z ]; then
-				alive+=("$p")
+				LL_LEFT+=("$p")
 			fi
 		done
-		[ ${#alive[@]} -eq 0 ] && return 0
-		[ "$(ll_now_ms)" -ge "$deadline" ] && {
-			echo "${alive[*]}"
-			return 1
-		}
+		if [ ${#LL_LEFT[@]} -eq 0 ]; then
+			LL_STOPPED_PIDS+=("$@")
+			return 0
+		fi
+		[ "$(ll_now_ms)" -lt "$deadline" ] || return 1
 		sleep 0.1
 	done
+}
+
+# ll_wait_reaped: best effort, up to 3 s: wait until the exited daemons have
+# been reaped by init, so that a `ps` right after us shows nothing (some
+# container init processes reap only once a second).
+ll_wait_reaped() {
+	local i p left
+	[ ${#LL_STOPPED_PIDS[@]} -gt 0 ] || return 0
+	for i in $(seq 30); do
+		left=0
+		for p in "${LL_STOPPED_PIDS[@]}"; do
+			[ -e "/proc/$p" ] && left=1 && break
+		done
+		[ "$left" = 0 ] && break
+		sleep 0.1
+	done
+	LL_STOPPED_PIDS=()
 }
 
 # ll_stop_pidfile NAME PIDFILE COMM: TERM the process if its comm matches,
 # wait, escalate to KILL after 20 s. Also waits for the rest of its session
 # (Kamailio's children).
 ll_stop_pidfile() {
-	local name=$1 file=$2 comm=$3 pid sid pids left
+	local name=$1 file=$2 comm=$3 pid sid pids
 	if ! pid=$(ll_pid_from "$file"); then
 		[ -e "$file" ] && rm -f "$file"
 		ll_log "$name: not running"
@@ -225,21 +246,20 @@ ll_stop_pidfile() {
 	fi
 	sid=$(ll_session_of "$pid" || echo "")
 	kill -TERM "$pid" 2>/dev/null || true
-	if ! left=$(ll_wait_gone 20 "$pid"); then
-		ll_log "$name: pid $left did not stop after SIGTERM, sending SIGKILL"
+	if ! ll_wait_gone 20 "$pid"; then
+		ll_log "$name: pid $pid did not stop after SIGTERM, sending SIGKILL"
 		kill -KILL "$pid" 2>/dev/null || true
-		ll_wait_gone 5 "$pid" >/dev/null || ll_die "$name: pid $pid survived SIGKILL"
+		ll_wait_gone 5 "$pid" || ll_die "$name: pid $pid survived SIGKILL"
 	fi
 	# Children of a daemon that did setsid share its session: wait for them.
 	if [ -n "$sid" ] && [ "$sid" != 0 ] && [ "$sid" != "$$" ] && [ "$sid" != "$(ll_session_of $$ || true)" ]; then
 		# shellcheck disable=SC2207
 		pids=($(ll_session_pids "$sid"))
 		if [ ${#pids[@]} -gt 0 ]; then
-			if ! left=$(ll_wait_gone 10 "${pids[@]}"); then
-				ll_log "$name: leftover processes $left, sending SIGKILL"
-				# shellcheck disable=SC2086
-				kill -KILL $left 2>/dev/null || true
-				ll_wait_gone 5 $left >/dev/null || true
+			if ! ll_wait_gone 10 "${pids[@]}"; then
+				ll_log "$name: leftover processes ${LL_LEFT[*]}, sending SIGKILL"
+				kill -KILL "${LL_LEFT[@]}" 2>/dev/null || true
+				ll_wait_gone 5 "${LL_LEFT[@]}" || true
 			fi
 		fi
 	fi
@@ -641,10 +661,10 @@ ll_stop_postgres() {
 	bin=$(ll_pg_bindir)
 	ll_as_pg "$bin/pg_ctl" -D "$data" stop -m fast -w -t 60 >/dev/null ||
 		ll_log "postgres: pg_ctl stop failed"
-	if ! ll_wait_gone 10 "$pid" >/dev/null; then
+	if ! ll_wait_gone 10 "$pid"; then
 		ll_log "postgres: pid $pid still alive, sending SIGQUIT"
 		kill -QUIT "$pid" 2>/dev/null || true
-		ll_wait_gone 10 "$pid" >/dev/null || ll_die "postgres: pid $pid does not stop"
+		ll_wait_gone 10 "$pid" || ll_die "postgres: pid $pid does not stop"
 	fi
 	ll_log "postgres: stopped (pid $pid)"
 }
@@ -659,6 +679,7 @@ ll_stop_services() {
 	ll_stop_pidfile kamailio "$LL_KAM_DIR/kamailio.pid" kamailio
 	ll_stop_postgres
 	ll_stop_pidfile redis "$LL_REDIS_DIR/redis.pid" redis-server
+	ll_wait_reaped
 }
 
 # ll_wipe_state: stop and delete $LL_STATE (only if it is ours).
