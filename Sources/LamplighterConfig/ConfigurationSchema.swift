@@ -1,0 +1,280 @@
+/// Every key Lamplighter reads, in the order `check-config` shows them.
+enum ConfigurationSchema {
+    typealias Config = LamplighterConfiguration
+
+    static let keys: [ConfigurationKey] = [
+        integer("pua.hash_size", 1...20, "log2 of the presentity table's bucket count (9 = 512 buckets)", \.pua.hashSize),
+        integer("pua.min_expires", 1...86_400, "lowest Expires sent in a PUBLISH, seconds", \.pua.minExpires),
+        integer("pua.default_expires", 1...604_800, "Expires when an update asks for none, seconds", \.pua.defaultExpires),
+        integer("pua.update_period", 1...3_600, "sweep period for due and expired records, seconds", \.pua.updatePeriod),
+        serviceURL("database.url", schemes: ["postgresql", "postgres"], required: true,
+                   "PostgreSQL URL, postgresql://user:password@host:port/dbname", \.database.url),
+        identifier("database.table", "the publication table", \.database.table),
+        optionalInteger("cluster.id", 1...65_535, "cluster id; unset runs the node alone", \.cluster.id),
+        optionalToken("cluster.sharing_tag", "sharing tag this node publishes for", \.cluster.sharingTag),
+        ConfigurationKey(
+            path: "sip.listen", kind: .stringArray, secret: false, required: false,
+            help: "local SIP sockets, transport:host:port",
+            apply: { (config: inout Config, raw) throws(ConfigurationKeyRejection) in
+                guard case .strings(let texts) = raw else { preconditionFailure("kind checked before apply") }
+                let allowed = "a non-empty array of \"udp|tcp|tls:host:port\" strings"
+                guard !texts.isEmpty else { throw ConfigurationKeyRejection(code: .invalidValue, allowed: allowed) }
+                var addresses: [SIPListenAddress] = []
+                for text in texts {
+                    guard let address = SIPListenAddress(parsing: text) else {
+                        throw ConfigurationKeyRejection(code: .invalidValue, allowed: allowed, detail: "'\(text)' is not transport:host:port")
+                    }
+                    addresses.append(address)
+                }
+                config.sip.listen = addresses
+            },
+            render: { .strings($0.sip.listen.map(\.description)) }
+        ),
+        sipURI("sip.presence_server", required: true, "the presence server, e.g. sip:127.0.0.1:5060", \.sip.presenceServer),
+        sipURI("sip.outbound_proxy", required: false, "next hop for every request instead of the presence server", \.sip.outboundProxy),
+        ConfigurationKey(
+            path: "sip.user_agent", kind: .string, secret: false, required: false, help: "User-Agent header",
+            apply: { (config: inout Config, raw) throws(ConfigurationKeyRejection) in
+                guard case .string(let text) = raw else { preconditionFailure("kind checked before apply") }
+                guard !text.isEmpty, text.count <= 128, text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) else {
+                    throw ConfigurationKeyRejection(code: .invalidValue, allowed: "1 to 128 printable ASCII characters")
+                }
+                config.sip.userAgent = text
+            },
+            render: { .string($0.sip.userAgent) }
+        ),
+        optionalString("sip.auth.username", secret: false, "digest user name", \.sip.auth.username),
+        optionalString("sip.auth.password", secret: true, "digest password (masked when shown)", \.sip.auth.password),
+        optionalString("sip.auth.realm", secret: false, "answer only challenges of this realm", \.sip.auth.realm),
+        serviceURL("redis.url", schemes: ["redis"], required: false, "Redis URL, redis://[:password@]host:port[/db]", \.redis.url),
+        boolean("feeds.registrations.enabled", "read the registrations feed", \.feeds.registrations.enabled),
+        feedMode("feeds.registrations.mode", \.feeds.registrations.mode),
+        nonEmpty("feeds.registrations.key", "channel or stream key of the registrations feed", \.feeds.registrations.key),
+        boolean("feeds.dialogs.enabled", "read the dialogs feed", \.feeds.dialogs.enabled),
+        feedMode("feeds.dialogs.mode", \.feeds.dialogs.mode),
+        nonEmpty("feeds.dialogs.key", "channel or stream key of the dialogs feed", \.feeds.dialogs.key),
+        boolean("feeds.mwi.enabled", "read the message-waiting feed", \.feeds.mwi.enabled),
+        feedMode("feeds.mwi.mode", \.feeds.mwi.mode),
+        nonEmpty("feeds.mwi.key", "channel or stream key of the message-waiting feed", \.feeds.mwi.key),
+        nonEmpty("feeds.consumer_group", "consumer group for stream feeds", \.feeds.consumerGroup),
+        ConfigurationKey(
+            path: "status.listen", kind: .string, secret: false, required: false,
+            help: "status endpoint address, host:port (loopback by default)",
+            apply: { (config: inout Config, raw) throws(ConfigurationKeyRejection) in
+                guard case .string(let text) = raw else { preconditionFailure("kind checked before apply") }
+                guard let address = HostPort(parsing: text) else {
+                    throw ConfigurationKeyRejection(code: .invalidValue, allowed: "host:port with a port from 1 to 65535")
+                }
+                config.status.listen = address
+            },
+            render: { .string($0.status.listen.description) }
+        ),
+        ConfigurationKey(
+            path: "status.admin_token", kind: .string, secret: true, required: false,
+            help: "bearer token of the admin API (masked when shown); unset disables the admin API",
+            apply: { (config: inout Config, raw) throws(ConfigurationKeyRejection) in
+                guard case .string(let text) = raw else { preconditionFailure("kind checked before apply") }
+                guard text.count >= 16, text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
+                    throw ConfigurationKeyRejection(code: .invalidValue, allowed: "at least 16 printable ASCII characters without spaces")
+                }
+                config.status.adminToken = text
+            },
+            render: { $0.status.adminToken.map { .string($0) } }
+        ),
+        ConfigurationKey(
+            path: "log.level", kind: .string, secret: false, required: false, help: "lowest level logged",
+            apply: { (config: inout Config, raw) throws(ConfigurationKeyRejection) in
+                guard case .string(let text) = raw else { preconditionFailure("kind checked before apply") }
+                guard let level = Config.Log.Level(rawValue: text) else {
+                    throw ConfigurationKeyRejection(
+                        code: .invalidValue, allowed: Config.Log.Level.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                config.log.level = level
+            },
+            render: { .string($0.log.level.rawValue) }
+        ),
+    ]
+
+    static let byPath: [String: ConfigurationKey] = Dictionary(uniqueKeysWithValues: keys.map { ($0.path, $0) })
+
+    // MARK: - Key builders
+
+    private static func integer(
+        _ path: String, _ range: ClosedRange<Int64>, _ help: String, _ field: WritableKeyPath<Config, Int> & Sendable
+    ) -> ConfigurationKey {
+        ConfigurationKey(
+            path: path, kind: .integer(range), secret: false, required: false, help: help,
+            apply: { (config: inout Config, raw) throws(ConfigurationKeyRejection) in
+                guard case .integer(let number) = raw else { preconditionFailure("kind checked before apply") }
+                config[keyPath: field] = Int(number)
+            },
+            render: { .integer(Int64($0[keyPath: field])) }
+        )
+    }
+
+    private static func optionalInteger(
+        _ path: String, _ range: ClosedRange<Int64>, _ help: String, _ field: WritableKeyPath<Config, Int?> & Sendable
+    ) -> ConfigurationKey {
+        ConfigurationKey(
+            path: path, kind: .integer(range), secret: false, required: false, help: help,
+            apply: { (config: inout Config, raw) throws(ConfigurationKeyRejection) in
+                guard case .integer(let number) = raw else { preconditionFailure("kind checked before apply") }
+                config[keyPath: field] = Int(number)
+            },
+            render: { $0[keyPath: field].map { .integer(Int64($0)) } }
+        )
+    }
+
+    private static func boolean(
+        _ path: String, _ help: String, _ field: WritableKeyPath<Config, Bool> & Sendable
+    ) -> ConfigurationKey {
+        ConfigurationKey(
+            path: path, kind: .boolean, secret: false, required: false, help: help,
+            apply: { (config: inout Config, raw) throws(ConfigurationKeyRejection) in
+                guard case .boolean(let flag) = raw else { preconditionFailure("kind checked before apply") }
+                config[keyPath: field] = flag
+            },
+            render: { .boolean($0[keyPath: field]) }
+        )
+    }
+
+    private static func nonEmpty(
+        _ path: String, _ help: String, _ field: WritableKeyPath<Config, String> & Sendable
+    ) -> ConfigurationKey {
+        ConfigurationKey(
+            path: path, kind: .string, secret: false, required: false, help: help,
+            apply: { (config: inout Config, raw) throws(ConfigurationKeyRejection) in
+                guard case .string(let text) = raw else { preconditionFailure("kind checked before apply") }
+                guard !text.isEmpty, text.count <= 256, !text.contains(where: \.isWhitespace) else {
+                    throw ConfigurationKeyRejection(code: .invalidValue, allowed: "1 to 256 characters without spaces")
+                }
+                config[keyPath: field] = text
+            },
+            render: { .string($0[keyPath: field]) }
+        )
+    }
+
+    private static func identifier(
+        _ path: String, _ help: String, _ field: WritableKeyPath<Config, String> & Sendable
+    ) -> ConfigurationKey {
+        ConfigurationKey(
+            path: path, kind: .string, secret: false, required: false, help: help,
+            apply: { (config: inout Config, raw) throws(ConfigurationKeyRejection) in
+                guard case .string(let text) = raw else { preconditionFailure("kind checked before apply") }
+                let valid = !text.isEmpty && text.count <= 63 && text.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } == true
+                    && text.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLowercase || $0.isNumber)) }
+                guard valid else {
+                    throw ConfigurationKeyRejection(
+                        code: .invalidValue, allowed: "a lower-case SQL identifier: a-z, 0-9 and _, at most 63, not starting with a digit")
+                }
+                config[keyPath: field] = text
+            },
+            render: { .string($0[keyPath: field]) }
+        )
+    }
+
+    private static func optionalString(
+        _ path: String, secret: Bool, _ help: String, _ field: WritableKeyPath<Config, String?> & Sendable
+    ) -> ConfigurationKey {
+        ConfigurationKey(
+            path: path, kind: .string, secret: secret, required: false, help: help,
+            apply: { (config: inout Config, raw) throws(ConfigurationKeyRejection) in
+                guard case .string(let text) = raw else { preconditionFailure("kind checked before apply") }
+                guard !text.isEmpty, text.count <= 256, !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+                    throw ConfigurationKeyRejection(code: .invalidValue, allowed: "1 to 256 characters, no control characters")
+                }
+                config[keyPath: field] = text
+            },
+            render: { $0[keyPath: field].map { .string($0) } }
+        )
+    }
+
+    private static func optionalToken(
+        _ path: String, _ help: String, _ field: WritableKeyPath<Config, String?> & Sendable
+    ) -> ConfigurationKey {
+        ConfigurationKey(
+            path: path, kind: .string, secret: false, required: false, help: help,
+            apply: { (config: inout Config, raw) throws(ConfigurationKeyRejection) in
+                guard case .string(let text) = raw else { preconditionFailure("kind checked before apply") }
+                guard !text.isEmpty, text.count <= 64,
+                      text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_./".contains($0)) }) else {
+                    throw ConfigurationKeyRejection(code: .invalidValue, allowed: "1 to 64 characters of a-z, A-Z, 0-9, - _ . /")
+                }
+                config[keyPath: field] = text
+            },
+            render: { $0[keyPath: field].map { .string($0) } }
+        )
+    }
+
+    private static func feedMode(
+        _ path: String, _ field: WritableKeyPath<Config, Config.FeedMode> & Sendable
+    ) -> ConfigurationKey {
+        ConfigurationKey(
+            path: path, kind: .string, secret: false, required: false,
+            help: "pubsub (SUBSCRIBE) or stream (XREADGROUP, at-least-once)",
+            apply: { (config: inout Config, raw) throws(ConfigurationKeyRejection) in
+                guard case .string(let text) = raw else { preconditionFailure("kind checked before apply") }
+                guard let mode = Config.FeedMode(rawValue: text) else {
+                    throw ConfigurationKeyRejection(code: .invalidValue, allowed: "pubsub, stream")
+                }
+                config[keyPath: field] = mode
+            },
+            render: { .string($0[keyPath: field].rawValue) }
+        )
+    }
+
+    private static func parseURL(_ raw: ConfigurationKey.RawValue, schemes: Set<String>) throws(ConfigurationKeyRejection) -> ServiceURL {
+        guard case .string(let text) = raw else { preconditionFailure("kind checked before apply") }
+        do {
+            return try ServiceURL(parsing: text, schemes: schemes)
+        } catch {
+            throw ConfigurationKeyRejection(
+                code: .invalidValue,
+                allowed: "a URL \(schemes.sorted().map { "\($0)://" }.joined(separator: " or "))[user[:password]@]host[:port][/name]",
+                detail: error.reason)
+        }
+    }
+
+    private static func serviceURL(
+        _ path: String, schemes: Set<String>, required: Bool, _ help: String,
+        _ field: WritableKeyPath<Config, ServiceURL?> & Sendable
+    ) -> ConfigurationKey {
+        ConfigurationKey(
+            path: path, kind: .string, secret: false, required: required, help: help,
+            apply: { (config: inout Config, raw) throws(ConfigurationKeyRejection) in
+                config[keyPath: field] = try parseURL(raw, schemes: schemes)
+            },
+            render: { $0[keyPath: field].map { .string($0.masked) } }
+        )
+    }
+
+    private static func serviceURL(
+        _ path: String, schemes: Set<String>, required: Bool, _ help: String,
+        _ field: WritableKeyPath<Config, ServiceURL> & Sendable
+    ) -> ConfigurationKey {
+        ConfigurationKey(
+            path: path, kind: .string, secret: false, required: required, help: help,
+            apply: { (config: inout Config, raw) throws(ConfigurationKeyRejection) in
+                config[keyPath: field] = try parseURL(raw, schemes: schemes)
+            },
+            render: { .string($0[keyPath: field].masked) }
+        )
+    }
+
+    private static func sipURI(
+        _ path: String, required: Bool, _ help: String, _ field: WritableKeyPath<Config, String?> & Sendable
+    ) -> ConfigurationKey {
+        ConfigurationKey(
+            path: path, kind: .string, secret: false, required: required, help: help,
+            apply: { (config: inout Config, raw) throws(ConfigurationKeyRejection) in
+                guard case .string(let text) = raw else { preconditionFailure("kind checked before apply") }
+                if let problem = SIPURIShape.problem(in: text) {
+                    throw ConfigurationKeyRejection(
+                        code: .invalidValue, allowed: "a SIP URI such as sip:127.0.0.1:5060;transport=tcp", detail: problem)
+                }
+                config[keyPath: field] = text
+            },
+            render: { $0[keyPath: field].map { .string($0) } }
+        )
+    }
+}

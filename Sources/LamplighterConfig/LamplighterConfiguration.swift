@@ -1,0 +1,123 @@
+/// The daemon's effective configuration: built-in defaults, then the TOML file, then `LAMPLIGHTER_*` variables.
+///
+/// Keys mirror OpenSIPS's `pua` module parameters where one exists (`pua.hash_size`, `pua.min_expires`, ...).
+public struct LamplighterConfiguration: Sendable, Equatable {
+    /// Publication table and timing (`[pua]`).
+    public struct PUA: Sendable, Equatable {
+        /// log2 of the number of hash buckets of the presentity table.
+        public var hashSize = 9
+        /// The lowest Expires ever sent in a PUBLISH (seconds).
+        public var minExpires = 300
+        /// Expires used when an update does not ask for one (seconds).
+        public var defaultExpires = 3600
+        /// How often expired or due records are swept (seconds).
+        public var updatePeriod = 30
+    }
+
+    /// PostgreSQL (`[database]`).
+    public struct Database: Sendable, Equatable {
+        /// `postgresql://user:password@host:port/dbname`.
+        public var url: ServiceURL?
+        /// The publication table.
+        public var table = "pua"
+    }
+
+    /// Clustering (`[cluster]`).
+    public struct Cluster: Sendable, Equatable {
+        /// Cluster id; nil when the node runs alone.
+        public var id: Int?
+        /// The sharing tag whose owner publishes; nil when the node publishes everything.
+        public var sharingTag: String?
+    }
+
+    /// Digest credentials (`[sip.auth]`).
+    public struct SIPAuth: Sendable, Equatable {
+        /// User name sent in Authorization.
+        public var username: String?
+        /// Password; never printed or logged.
+        public var password: String?
+        /// Only answer challenges of this realm; nil answers any realm.
+        public var realm: String?
+    }
+
+    /// SIP (`[sip]`).
+    public struct SIP: Sendable, Equatable {
+        /// Local sockets.
+        public var listen: [SIPListenAddress] = [SIPListenAddress(parsing: "udp:127.0.0.1:5070")!]
+        /// The presence server (a SIP URI), used as destination of PUBLISH and SUBSCRIBE.
+        public var presenceServer: String?
+        /// Optional outbound proxy (a SIP URI); overrides the presence server as next hop.
+        public var outboundProxy: String?
+        /// User-Agent header value.
+        public var userAgent = "Lamplighter/0.1"
+        /// Digest credentials.
+        public var auth = SIPAuth()
+    }
+
+    /// Redis (`[redis]`).
+    public struct Redis: Sendable, Equatable {
+        /// `redis://[user:password@]host:port[/db]`.
+        public var url = try! ServiceURL(parsing: "redis://127.0.0.1:6379", schemes: ["redis"])
+    }
+
+    /// How a feed is read from Redis.
+    public enum FeedMode: String, Sendable, Equatable, CaseIterable {
+        /// SUBSCRIBE to a channel: events published while the daemon is down are lost.
+        case pubsub
+        /// XREADGROUP on a stream with a consumer group: at-least-once.
+        case stream
+    }
+
+    /// One feed (`[feeds.registrations]`, `[feeds.dialogs]`, `[feeds.mwi]`).
+    public struct Feed: Sendable, Equatable {
+        /// Whether the feed is read at all.
+        public var enabled = true
+        /// Pub/sub or stream.
+        public var mode = FeedMode.pubsub
+        /// The channel (pubsub) or stream key (stream).
+        public var key: String
+    }
+
+    /// Event feeds (`[feeds]`).
+    public struct Feeds: Sendable, Equatable {
+        /// Registration (usrloc) events.
+        public var registrations = Feed(key: "lamplighter:registrations")
+        /// Dialog events (BLF, BLA).
+        public var dialogs = Feed(key: "lamplighter:dialogs")
+        /// Message-waiting events.
+        public var mwi = Feed(key: "lamplighter:mwi")
+        /// Consumer group for stream mode.
+        public var consumerGroup = "lamplighter"
+    }
+
+    /// Status endpoint and admin API (`[status]`).
+    public struct Status: Sendable, Equatable {
+        /// Where /status listens; loopback by default.
+        public var listen = HostPort(host: "127.0.0.1", port: 8080)
+        /// Bearer token for the admin API; the admin API is off without one.
+        public var adminToken: String?
+    }
+
+    /// Logging (`[log]`).
+    public struct Log: Sendable, Equatable {
+        /// Log levels, as swift-log names them.
+        public enum Level: String, Sendable, Equatable, CaseIterable {
+            case trace, debug, info, notice, warning, error, critical
+        }
+
+        /// Lowest level logged.
+        public var level = Level.info
+    }
+
+    public var pua = PUA()
+    public var database = Database()
+    public var cluster = Cluster()
+    public var sip = SIP()
+    public var redis = Redis()
+    public var feeds = Feeds()
+    public var status = Status()
+    public var log = Log()
+
+    /// The built-in defaults.
+    public init() {}
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import LamplighterConfig
+import Logging
+
+/// `lamplighter [run] --config PATH`: runs the daemon in the foreground until SIGTERM or SIGINT.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the daemon in the foreground (the default command)."
+    )
+
+    @OptionGroup var options: ConfigurationOptions
+
+    func run() async throws {
+        let effective = try options.load()
+        let level = Logger.Level(rawValue: effective.configuration.log.level.rawValue) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "lamplighter")
+        logger.info("starting", metadata: [
+            "version": "\(LamplighterVersion.current)", "config": "\(options.config)",
+        ])
+        try await Daemon(configuration: effective.configuration, logger: logger).run()
+    }
+}
