@@ -397,6 +397,14 @@ ll_pg_dir_resolve() {
 	fi
 }
 
+# ll_check_own_dir DIR USER: DIR is a real folder owned by USER (guards the
+# predictable /var/tmp and /tmp names against pre-created traps).
+ll_check_own_dir() {
+	if [ -L "$1" ] || [ ! -d "$1" ] || [ "$(stat -c %U "$1")" != "$2" ]; then
+		ll_die "$1 must be a folder owned by $2 (delete it and retry)"
+	fi
+}
+
 ll_pg_fallback_dir() {
 	local h
 	h=$(printf '%s' "$LL_STATE" | sha256sum | cut -c1-16)
@@ -429,10 +437,13 @@ ll_pg_dir_prepare() {
 			fb=$(ll_pg_fallback_dir)
 			ll_log "postgres: user 'postgres' cannot enter $LL_STATE (a parent folder is not traversable);"
 			ll_log "postgres: using $fb/pg instead (symlinked as $LL_STATE/pg)"
+			if [ -e "$LL_STATE/pg" ]; then
+				ll_die "postgres: user 'postgres' cannot reach the existing cluster in $LL_STATE/pg; make the parent folders traversable (chmod o+x) or delete $LL_STATE/pg"
+			fi
 			mkdir -p "$fb"
+			ll_check_own_dir "$fb" root
 			chmod 755 "$fb"
 			LL_PG_DIR="$fb/pg"
-			rm -rf "$LL_STATE/pg"
 			ln -s "$LL_PG_DIR" "$LL_STATE/pg"
 		fi
 	fi
@@ -545,8 +556,10 @@ ll_start_postgres() {
 	local sock
 	sock=$(ll_pg_sockdir)
 	mkdir -p "$sock"
-	chmod 700 "$sock"
+	[ -L "$sock" ] && ll_die "$sock must not be a symlink"
 	ll_is_root && chown postgres:postgres "$sock"
+	ll_check_own_dir "$sock" "$(ll_pg_superuser)"
+	chmod 700 "$sock"
 	if ll_as_pg "$LL_PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
 		ll_log "postgres: already running ($(head -n1 "$data/postmaster.pid"))"
 		# pick up configuration changes (e.g. pg_hba.conf)
