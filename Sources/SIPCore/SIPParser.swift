@@ -40,7 +40,7 @@ public struct SIPParser: Sendable {
         var start = 0
         while start < buf.count, buf[start] == 0x0D || buf[start] == 0x0A { start += 1 }
         if start == buf.count { throw SIPParseError(.emptyMessage, "datagram contains only CRLF") }
-        let head = try parseHead(buf, from: start)
+        let head = try parseHead(buf, from: start, endAtEOF: true)
         let available = buf.count - head.bodyStart
         let bodyCount: Int
         if let cl = try contentLength(of: head) {
@@ -90,7 +90,9 @@ public struct SIPParser: Sendable {
     }
 
     /// Parses the start line and header section starting at `start`.
-    func parseHead(_ buf: UnsafeBufferPointer<UInt8>, from start: Int) throws(SIPParseError) -> Head {
+    /// With `endAtEOF` (datagrams), input that ends right after a complete header
+    /// line is accepted as a header section without the empty line (empty body).
+    func parseHead(_ buf: UnsafeBufferPointer<UInt8>, from start: Int, endAtEOF: Bool = false) throws(SIPParseError) -> Head {
         guard let first = line(buf, start) else {
             throw SIPParseError(.truncatedMessage, "no line end after the start line")
         }
@@ -131,6 +133,10 @@ public struct SIPParser: Sendable {
 
         while true {
             guard let l = line(buf, pos) else {
+                if endAtEOF, pos == buf.count {
+                    try flush()
+                    return Head(startLine: startLine, headers: SIPHeaders(fields: fields), contentLengths: contentLengths, bodyStart: pos)
+                }
                 throw SIPParseError(.truncatedMessage, "header section is not terminated by an empty line")
             }
             let len = l.end - pos

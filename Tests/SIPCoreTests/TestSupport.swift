@@ -4,8 +4,7 @@ import Testing
 
 /// Access to the bundled RFC 4475 torture messages.
 enum Torture {
-    static let directory: URL = Bundle.module.resourceURL!
-        .appendingPathComponent("Resources", isDirectory: true)
+    static let directory: URL = Bundle.module.url(forResource: "Resources", withExtension: nil)!
         .appendingPathComponent("rfc4475", isDirectory: true)
 
     static func bytes(_ name: String) throws -> [UInt8] {
