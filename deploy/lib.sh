@@ -31,6 +31,18 @@
 # lives below a folder the postgres user cannot enter (e.g. /root, mode 700),
 # the cluster goes to /var/tmp/lamplighter-<hash of $LL_STATE>/pg instead and
 # $LL_STATE/pg becomes a symlink to it (deleted with the state on wipe).
+#
+# Entry points: ll_use_stack, ll_install_missing, ll_start_services,
+# ll_stop_services, ll_wipe_state, ll_status, ll_phase (timing).
+#
+# Databases (password auth over TCP, scram-sha-256): role+db lamplighter /
+# password lamplighter, role+db kamailio / password kamailio. Lamplighter's
+# schema: every sql/NNN_*.sql, in order, each in one transaction (so no
+# BEGIN/COMMIT inside the files), recorded in schema_migrations(version =
+# file name without .sql). Kamailio's tables: Debian's
+# /usr/share/kamailio/postgres/{standard,presence}-create.sql, loaded once.
+# The test stack (LL_FAST=1) runs PostgreSQL with fsync off and Redis
+# without snapshots: it is wiped on every deploy/test anyway.
 
 set -euo pipefail
 
