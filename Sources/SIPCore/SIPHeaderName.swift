@@ -40,31 +40,63 @@ enum SIPHeaderName {
         }
     }
 
+    /// Headers the parser validates, tagged while scanning so validation needs no string compares.
+    enum Tag: Int {
+        case none = 0, to, from, cseq, callID, via, maxForwards, contentLength
+        static let count = 8
+
+        init(_ name: String) {
+            switch name {
+            case "To": self = .to
+            case "From": self = .from
+            case "CSeq": self = .cseq
+            case "Call-ID": self = .callID
+            case "Via": self = .via
+            case "Max-Forwards": self = .maxForwards
+            case "Content-Length": self = .contentLength
+            default: self = .none
+            }
+        }
+    }
+
+    private struct Entry {
+        let lower: [UInt8]
+        let name: String
+        let tag: Tag
+    }
+
     /// Known names bucketed by length, lowercased bytes alongside the canonical string.
-    private static let byLength: [[([UInt8], String)]] = {
-        var buckets = [[([UInt8], String)]](repeating: [], count: 32)
+    private static let byLength: [[Entry]] = {
+        var buckets = [[Entry]](repeating: [], count: 32)
         for name in known {
-            buckets[name.utf8.count].append((name.utf8.map(SIPLexer.lower), name))
+            buckets[name.utf8.count].append(Entry(lower: name.utf8.map(SIPLexer.lower), name: name, tag: Tag(name)))
         }
         return buckets
     }()
 
     /// Canonical name for raw name bytes: expands compact forms and fixes the case of
     /// known names; unknown names are returned as received.
-    static func canonical(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    static func canonicalTagged(_ bytes: UnsafeBufferPointer<UInt8>) -> (name: String, tag: Tag) {
         let n = bytes.count
-        if n == 1, let full = expandCompact(bytes[0]) { return full }
-        if n < byLength.count {
-            outer: for (lower, name) in byLength[n] {
-                for k in 0..<n where SIPLexer.lower(bytes[k]) != lower[k] { continue outer }
-                return name
+        if n == 1, let full = expandCompact(bytes[0]) { return (full, Tag(full)) }
+        if n > 0, n < 32 {
+            let bucket = byLength[n]
+            let first = SIPLexer.lower(bytes[0])
+            outer: for e in bucket where e.lower[0] == first {
+                for k in 1..<n where SIPLexer.lower(bytes[k]) != e.lower[k] { continue outer }
+                return (e.name, e.tag)
             }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return (String(decoding: bytes, as: UTF8.self), .none)
+    }
+
+    static func canonical(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        canonicalTagged(bytes).name
     }
 
     /// Canonical form of a name given as a string.
     static func canonical(_ name: String) -> String {
+        if name.isEmpty { return name }
         var name = name
         return name.withUTF8 { canonical($0) }
     }

@@ -124,12 +124,16 @@ public struct SIPHeaders: Sendable, Equatable, Hashable, Sequence, ExpressibleBy
 
     /// Splits a list header value at commas outside quotes and angle brackets.
     static func splitList(_ value: String, into out: inout [String]) {
-        let u = Array(value.utf8)
-        if !u.contains(UInt8(ascii: ",")) {
+        if !value.utf8.contains(UInt8(ascii: ",")) {
+            if let f = value.utf8.first, let l = value.utf8.last, !SIPLexer.isWS(f), !SIPLexer.isWS(l) {
+                out.append(value)
+                return
+            }
             let t = SIPLexer.trimWS(Substring(value))
             if !t.isEmpty { out.append(String(t)) }
             return
         }
+        let u = Array(value.utf8)
         var start = 0
         var inQuote = false
         var inAngle = false

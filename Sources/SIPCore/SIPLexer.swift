@@ -59,8 +59,15 @@ enum SIPLexer {
     /// Decodes %HH escapes; a `%` not followed by two hex digits is kept literally.
     /// Returns nil when the decoded octets are not valid UTF-8.
     static func percentDecode(_ bytes: ArraySlice<UInt8>) -> String? {
-        if !bytes.contains(UInt8(ascii: "%")) {
-            return String(validating: bytes, as: UTF8.self)
+        var ascii = true
+        var escaped = false
+        for c in bytes {
+            if c >= 0x80 { ascii = false }
+            if c == UInt8(ascii: "%") { escaped = true }
+        }
+        if !escaped {
+            if ascii { return bytes.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) } }
+            return bytes.withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
         }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)

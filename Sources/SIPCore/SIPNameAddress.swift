@@ -74,15 +74,14 @@ public struct SIPNameAddress: Hashable, Sendable, CustomStringConvertible {
             }
             s.index = lt + 1
             guard let gt = b[s.index...].firstIndex(of: UInt8(ascii: ">")) else { throw s.error("missing '>'") }
-            let uriBytes = Array(b[s.index..<gt])
-            uri = try SIPURI(bytes: uriBytes)
+            uri = try SIPURI(bytes: b[s.index..<gt])
             s.index = gt + 1
         } else {
             // addr-spec: the URI ends at ';', whitespace or end; header params follow.
             displayName = nil
             let start = s.index
             while s.index < b.count, b[s.index] != UInt8(ascii: ";"), !SIPLexer.isWS(b[s.index]) { s.index += 1 }
-            let uriBytes = Array(b[start..<s.index])
+            let uriBytes = b[start..<s.index]
             if uriBytes.contains(UInt8(ascii: "?")) || uriBytes.contains(UInt8(ascii: ",")) {
                 throw s.error("URI with '?' or ',' must be enclosed in <>")
             }

@@ -20,6 +20,21 @@ public struct SIPParser: Sendable {
         self.limits = limits
     }
 
+    /// Parses one datagram held in an array (non-generic fast path).
+    public func parse(_ bytes: [UInt8]) throws(SIPParseError) -> SIPMessage {
+        try parse(bytes[...])
+    }
+
+    /// Parses one datagram held in an array slice (non-generic fast path).
+    public func parse(_ bytes: ArraySlice<UInt8>) throws(SIPParseError) -> SIPMessage {
+        if bytes.count > limits.maxMessageSize {
+            throw SIPParseError(.messageTooLarge, "message of \(bytes.count) bytes exceeds limit \(limits.maxMessageSize)")
+        }
+        return try bytes.withUnsafeBufferPointer { buf in
+            Result { () throws(SIPParseError) -> SIPMessage in try parseDatagram(buf) }
+        }.get()
+    }
+
     /// Parses one datagram. Without a Content-Length the body is the rest of
     /// the datagram; with one, octets beyond it are ignored.
     public func parse(_ bytes: some Collection<UInt8>) throws(SIPParseError) -> SIPMessage {
@@ -72,17 +87,26 @@ public struct SIPParser: Sendable {
         var contentLengths: [String]
         /// Offset of the first body byte.
         var bodyStart: Int
+        /// Per validated header (`SIPHeaderName.Tag`): number of fields and index of the last one.
+        var tagCounts: [Int]
+        var tagIndex: [Int]
     }
 
-    /// Finds the end of the line starting at `pos`: returns (contentEnd, nextLineStart), or nil without LF.
+    /// Finds the end of the line starting at `pos`: returns (contentEnd, nextLineStart, hasBareCR), or nil without LF.
     @inline(__always)
-    private func line(_ buf: UnsafeBufferPointer<UInt8>, _ pos: Int) -> (end: Int, next: Int)? {
+    private func line(_ buf: UnsafeBufferPointer<UInt8>, _ pos: Int) -> (end: Int, next: Int, bareCR: Bool)? {
         var i = pos
         let n = buf.count
+        var crs = 0
         while i < n {
-            if buf[i] == 0x0A {
-                let end = (i > pos && buf[i - 1] == 0x0D) ? i - 1 : i
-                return (end, i + 1)
+            let c = buf[i]
+            if c <= 0x0D {
+                if c == 0x0A {
+                    let end = (i > pos && buf[i - 1] == 0x0D) ? i - 1 : i
+                    if end < i { crs -= 1 }
+                    return (end, i + 1, crs > 0)
+                }
+                if c == 0x0D { crs += 1 }
             }
             i += 1
         }
@@ -104,10 +128,13 @@ public struct SIPParser: Sendable {
         var fields: [SIPHeaders.Field] = []
         fields.reserveCapacity(16)
         var contentLengths: [String] = []
+        var tagCounts = [Int](repeating: 0, count: SIPHeaderName.Tag.count)
+        var tagIndex = [Int](repeating: -1, count: SIPHeaderName.Tag.count)
         var pos = first.next
 
         // Current header being accumulated.
         var curName: String? = nil
+        var curTag = SIPHeaderName.Tag.none
         var curStart = 0
         var curEnd = 0
         var folded: [UInt8]? = nil
@@ -121,9 +148,13 @@ public struct SIPParser: Sendable {
             } else {
                 value = SIPParser.trimmedString(buf[curStart..<curEnd])
             }
-            if name == "Content-Length" {
+            if curTag == .contentLength {
                 contentLengths.append(value)
             } else {
+                if curTag != .none {
+                    tagCounts[curTag.rawValue] += 1
+                    tagIndex[curTag.rawValue] = fields.count
+                }
                 fields.append(SIPHeaders.Field(canonicalName: name, value: value))
             }
             curName = nil
@@ -135,24 +166,22 @@ public struct SIPParser: Sendable {
             guard let l = line(buf, pos) else {
                 if endAtEOF, pos == buf.count {
                     try flush()
-                    return Head(startLine: startLine, headers: SIPHeaders(fields: fields), contentLengths: contentLengths, bodyStart: pos)
+                    return Head(startLine: startLine, headers: SIPHeaders(fields: fields), contentLengths: contentLengths, bodyStart: pos,
+                                tagCounts: tagCounts, tagIndex: tagIndex)
                 }
                 throw SIPParseError(.truncatedMessage, "header section is not terminated by an empty line")
             }
             let len = l.end - pos
             if len == 0 {
                 try flush()
-                return Head(startLine: startLine, headers: SIPHeaders(fields: fields), contentLengths: contentLengths, bodyStart: l.next)
+                return Head(startLine: startLine, headers: SIPHeaders(fields: fields), contentLengths: contentLengths, bodyStart: l.next,
+                            tagCounts: tagCounts, tagIndex: tagIndex)
             }
             if len > limits.maxLineLength {
                 throw SIPParseError(.lineTooLong, "header line of \(len) bytes exceeds limit \(limits.maxLineLength)")
             }
             // Bare CR inside a line is not allowed.
-            var k = pos
-            while k < l.end {
-                if buf[k] == 0x0D { throw SIPParseError(.malformedHeader, "bare CR inside a header line") }
-                k += 1
-            }
+            if l.bareCR { throw SIPParseError(.malformedHeader, "bare CR inside a header line") }
             let c0 = buf[pos]
             if c0 == 0x20 || c0 == 0x09 {
                 // Continuation line (RFC 3261 §7.3.1): replace CRLF + leading WS with one SP.
@@ -182,7 +211,9 @@ public struct SIPParser: Sendable {
                     let shown = String(decoding: buf[pos..<min(l.end, pos + 40)], as: UTF8.self)
                     throw SIPParseError(.malformedHeader, "header line '\(shown)' is not 'name: value'")
                 }
-                curName = SIPHeaderName.canonical(UnsafeBufferPointer(rebasing: buf[pos..<nameEnd]))
+                let canonical = SIPHeaderName.canonicalTagged(UnsafeBufferPointer(rebasing: buf[pos..<nameEnd]))
+                curName = canonical.name
+                curTag = canonical.tag
                 curStart = p + 1
                 curEnd = l.end
             }
@@ -253,7 +284,7 @@ public struct SIPParser: Sendable {
             throw SIPParseError(.invalidMethod, "method '\(String(decoding: UnsafeBufferPointer(rebasing: methodBytes.prefix(40)), as: UTF8.self))' is not a token")
         }
         try SIPParser.checkVersion(versionBytes)
-        let uri = try SIPURI(bytes: Array(uriBytes))
+        let uri = try SIPURI(bytes: Array(uriBytes)[...])
         if !uri.headers.isEmpty {
             throw SIPParseError(.malformedURI, "Request-URI must not contain headers: '\(uri)'")
         }
@@ -282,33 +313,25 @@ public struct SIPParser: Sendable {
         return result
     }
 
-    private static let singleHeaders = ["To", "From", "CSeq", "Call-ID"]
-
     /// Validates mandatory headers and builds the message.
     func assemble(_ head: Head, body: [UInt8]) throws(SIPParseError) -> SIPMessage {
         let headers = head.headers
-        var counts = (to: 0, from: 0, cseq: 0, callID: 0, via: 0, maxForwards: 0)
-        var toValue = "", fromValue = "", cseqValue = "", callIDValue = ""
-        for f in headers.fields {
-            switch f.name {
-            case "To": counts.to += 1; toValue = f.value
-            case "From": counts.from += 1; fromValue = f.value
-            case "CSeq": counts.cseq += 1; cseqValue = f.value
-            case "Call-ID": counts.callID += 1; callIDValue = f.value
-            case "Via": counts.via += 1
-            case "Max-Forwards": counts.maxForwards += 1
-            default: break
-            }
-        }
-        let list = [("To", counts.to), ("From", counts.from), ("CSeq", counts.cseq), ("Call-ID", counts.callID)]
-        for (name, n) in list {
+        typealias Tag = SIPHeaderName.Tag
+        for (tag, name) in [(Tag.to, "To"), (.from, "From"), (.cseq, "CSeq"), (.callID, "Call-ID")] {
+            let n = head.tagCounts[tag.rawValue]
             if n == 0 { throw SIPParseError(.missingHeader(name), "required header \(name) is missing") }
             if n > 1 { throw SIPParseError(.duplicateHeader(name), "header \(name) appears \(n) times") }
         }
-        if counts.via == 0 { throw SIPParseError(.missingHeader("Via"), "required header Via is missing") }
-        if counts.maxForwards > 1 {
-            throw SIPParseError(.duplicateHeader("Max-Forwards"), "header Max-Forwards appears \(counts.maxForwards) times")
+        if head.tagCounts[Tag.via.rawValue] == 0 { throw SIPParseError(.missingHeader("Via"), "required header Via is missing") }
+        let mf = head.tagCounts[Tag.maxForwards.rawValue]
+        if mf > 1 {
+            throw SIPParseError(.duplicateHeader("Max-Forwards"), "header Max-Forwards appears \(mf) times")
         }
+        let fields = headers.fields
+        let toValue = fields[head.tagIndex[Tag.to.rawValue]].value
+        let fromValue = fields[head.tagIndex[Tag.from.rawValue]].value
+        let cseqValue = fields[head.tagIndex[Tag.cseq.rawValue]].value
+        let callIDValue = fields[head.tagIndex[Tag.callID.rawValue]].value
 
         let cseq = try SIPCSeq(parsing: cseqValue)
         if case .request(let method, _) = head.startLine, method != .ack, method != .cancel, cseq.method != method {
@@ -319,8 +342,9 @@ public struct SIPParser: Sendable {
         }
         try SIPParser.validateNameAddress(toValue, header: "To")
         try SIPParser.validateNameAddress(fromValue, header: "From")
-        for f in headers.fields where f.name == "Via" {
-            var items: [String] = []
+        var items: [String] = []
+        for f in fields where f.name == "Via" {
+            items.removeAll(keepingCapacity: true)
             SIPHeaders.splitList(f.value, into: &items)
             if items.isEmpty { throw SIPParseError(.invalidHeaderValue, "Via: empty value") }
             for item in items {

@@ -3,10 +3,10 @@ extension SIPURI {
     ///
     /// Throws `.malformedURI` naming the problem.
     public init(parsing string: String) throws(SIPParseError) {
-        try self.init(bytes: Array(string.utf8))
+        try self.init(bytes: Array(string.utf8)[...])
     }
 
-    init(bytes b: [UInt8]) throws(SIPParseError) {
+    init(bytes b: ArraySlice<UInt8>) throws(SIPParseError) {
         func fail(_ why: String) -> SIPParseError {
             SIPParseError(.malformedURI, "\(why) in URI '\(String(decoding: b.prefix(200), as: UTF8.self))'")
         }
@@ -14,16 +14,16 @@ extension SIPURI {
         for c in b where c <= 0x20 || c >= 0x7F || c == UInt8(ascii: "<") || c == UInt8(ascii: ">") || c == UInt8(ascii: "\"") {
             throw fail(c == 0x20 || c == 0x09 ? "whitespace" : "invalid character 0x\(String(c, radix: 16))")
         }
-        guard let colon = b.firstIndex(of: UInt8(ascii: ":")), colon > 0, SIPLexer.isAlpha(b[0]) else {
+        guard let colon = b.firstIndex(of: UInt8(ascii: ":")), colon > b.startIndex, SIPLexer.isAlpha(b[b.startIndex]) else {
             throw fail("missing scheme")
         }
         for c in b[..<colon] where !(SIPLexer.isAlphaNum(c) || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") || c == UInt8(ascii: ".")) {
             throw fail("invalid scheme")
         }
-        let scheme = Scheme(String(decoding: b[..<colon], as: UTF8.self))
+        let scheme = Scheme.from(b[..<colon])
         self.init(scheme: scheme, host: "")
         var i = colon + 1
-        let end = b.count
+        let end = b.endIndex
 
         switch scheme {
         case .other:

@@ -22,6 +22,23 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
             }
         }
 
+        /// Fast path for the common schemes.
+        static func from(_ b: ArraySlice<UInt8>) -> Scheme {
+            var i = b.startIndex
+            if b.count == 3 || b.count == 4 {
+                let c0 = SIPLexer.lower(b[i]); i += 1
+                let c1 = SIPLexer.lower(b[i]); i += 1
+                let c2 = SIPLexer.lower(b[i]); i += 1
+                if c0 == UInt8(ascii: "s"), c1 == UInt8(ascii: "i"), c2 == UInt8(ascii: "p") {
+                    if b.count == 3 { return .sip }
+                    if SIPLexer.lower(b[i]) == UInt8(ascii: "s") { return .sips }
+                } else if b.count == 3, c0 == UInt8(ascii: "t"), c1 == UInt8(ascii: "e"), c2 == UInt8(ascii: "l") {
+                    return .tel
+                }
+            }
+            return Scheme(String(decoding: b, as: UTF8.self))
+        }
+
         /// Lowercase scheme name.
         public var description: String {
             switch self {
