@@ -18,7 +18,7 @@ extension SIPURI {
                 }
                 s += "@"
             }
-            if host.utf8.contains(UInt8(ascii: ":")) {
+            if host.utf8.contains(UInt8(ascii: ":")), host.utf8.first != UInt8(ascii: "[") {
                 s += "[" + host + "]"
             } else {
                 s += host

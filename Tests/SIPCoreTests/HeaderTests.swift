@@ -190,3 +190,22 @@ struct SerializationTests {
         #expect(parsed.from?.tag == "9")
     }
 }
+
+@Suite("Response building")
+struct ResponseBuildingTests {
+    @Test func replyCopiesTransactionHeaders() throws {
+        let req = try #require(try SIPParser().parse(Torture.bytes("transports")).request)
+        let resp = SIPResponse(replyingTo: req, statusCode: 200, toTag: "srv1")
+        #expect(resp.reason == "OK")
+        #expect(resp.headers.all("Via") == req.headers.all("Via"))
+        #expect(resp.to?.tag == "srv1")
+        #expect(resp.to?.uri == req.to?.uri)
+        #expect(resp.from == req.from)
+        #expect(resp.callID == req.callID)
+        #expect(resp.cseq == req.cseq)
+        let parsed = try SIPParser().parse(resp.serialized())
+        #expect(parsed == .response(resp))
+        #expect(SIPResponse.defaultReason(for: 489) == "Bad Event")
+        #expect(SIPResponse.defaultReason(for: 299) == "")
+    }
+}

@@ -210,3 +210,35 @@ struct ParserTests {
     }
 }
 
+
+@Suite("Pathological inputs")
+struct PathologicalInputTests {
+    static let head = ParserTests.minimalHead.replacingOccurrences(of: "\n", with: "\r\n")
+
+    @Test func largeAdversarialMessagesAreBoundedAndLinear() throws {
+        let limits = SIPLimits(maxMessageSize: 65535, maxHeaderCount: 256, maxLineLength: 65535)
+        let parser = SIPParser(limits: limits)
+        // One header folded over thousands of lines.
+        var folded = Self.head + "X-Fold: a"
+        while folded.utf8.count < 60000 { folded += "\r\n b" }
+        let m1 = try parser.parse(Array((folded + "\r\n\r\n").utf8))
+        #expect(m1.headers.first("X-Fold")?.count ?? 0 > 29000)
+        // A Via with thousands of empty list elements and parameters.
+        let vias = Self.head + "Via: SIP/2.0/UDP h;branch=z9hG4bK1" + String(repeating: ",", count: 20000)
+            + ";x" + String(repeating: ";p", count: 10000) + "\r\n\r\n"
+        #expect(parseError(Array(vias.utf8), limits: limits)?.code == .invalidHeaderValue)
+        // Deep quoting / angle brackets in a list header.
+        let contact = Self.head + "Contact: " + String(repeating: "\"<\\\"", count: 10000) + "\r\n\r\n"
+        let m3 = try parser.parse(Array(contact.utf8))
+        #expect(m3.contacts.isEmpty)
+        // Many headers up to the limit.
+        var many = Self.head
+        for i in 0..<250 { many += "X-\(i): \(String(repeating: "v", count: 200))\r\n" }
+        let m4 = try parser.parse(Array((many + "\r\n").utf8))
+        #expect(m4.headers.count == 255)
+        // Huge URI parameter list in the Request-URI.
+        let uri = "OPTIONS sip:a@b" + String(repeating: ";p=%41", count: 8000) + " SIP/2.0\r\n"
+        let m5 = try parser.parse(Array((uri + Self.head.split(separator: "\r\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\r\n") + "\r\n").utf8))
+        #expect(m5.request?.uri.parameters.count == 8000)
+    }
+}
