@@ -138,7 +138,7 @@ public enum ConfigurationLoader {
         _ key: ConfigurationKey, _ raw: ConfigurationKey.RawValue, to configuration: inout LamplighterConfiguration,
         source: ConfigurationSource
     ) throws(ConfigurationError) {
-        let shown = key.secret ? "****" : raw.display
+        let shown = key.secret ? "****" : maskingURLPasswords(raw.display)
         if case .integer(let range) = key.kind, case .integer(let number) = raw, !range.contains(number) {
             throw ConfigurationError(
                 code: .outOfRange, key: key.path, value: shown, allowed: key.kind.name, source: source.description)
@@ -180,13 +180,31 @@ public enum ConfigurationLoader {
     private static func display(_ value: TOMLValue, secret: Bool) -> String {
         if secret { return "****" }
         switch value {
-        case .string(let text): return quote(text)
+        case .string(let text): return maskingURLPasswords(quote(text))
         case .integer(let number): return String(number)
         case .float(let number): return String(number)
         case .boolean(let flag): return String(flag)
         case .array: return "an array"
         case .table: return "a table"
         }
+    }
+
+    /// Replaces the password of anything shaped `scheme://user:password@` with `****`, so an error about a
+    /// malformed URL never shows its password.
+    static func maskingURLPasswords(_ text: String) -> String {
+        var result = ""
+        var rest = Substring(text)
+        while let schemeEnd = rest.range(of: "://") {
+            result += rest[..<schemeEnd.upperBound]
+            rest = rest[schemeEnd.upperBound...]
+            let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "\"" || $0 == "?" } ?? rest.endIndex
+            let authority = rest[..<authorityEnd]
+            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+                result += authority[...colon] + "****" + authority[at...]
+                rest = rest[authorityEnd...]
+            }
+        }
+        return result + rest
     }
 
     /// "did you mean ...?" for a key within three edits of a known one.

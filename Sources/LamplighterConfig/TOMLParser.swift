@@ -311,9 +311,9 @@ public struct TOMLParser {
         let start = index
         while let c = peek(), !Self.isValueTerminator(c) { advance() }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
-        if text.isEmpty { throw error(.unexpectedCharacter, "a value was expected") }
+        if text.isEmpty { throw error(at: start, .unexpectedCharacter, "a value was expected") }
         if text.count >= 10, text.dropFirst(4).first == "-", text.prefix(4).allSatisfy(\.isNumber) {
-            throw error(.unsupported, "dates and times are not used in Lamplighter configuration ('\(text)')")
+            throw error(at: start, .unsupported, "dates and times are not used in Lamplighter configuration ('\(text)')")
         }
         switch text {
         case "inf", "+inf": return .float(.infinity)
@@ -325,30 +325,34 @@ public struct TOMLParser {
             let radix = text.hasPrefix("0x") ? 16 : text.hasPrefix("0o") ? 8 : 2
             let digits = try Self.stripUnderscores(String(text.dropFirst(2)))
             guard let value = digits.flatMap({ Int64($0, radix: radix) }) else {
-                throw error(.invalidNumber, "'\(text)' is not a valid integer")
+                throw error(at: start, .invalidNumber, "'\(text)' is not a valid integer")
             }
             return .integer(value)
         }
+        let firstDigit = text.first == "+" || text.first == "-" ? text.dropFirst().first : text.first
+        guard firstDigit?.isASCII == true, firstDigit?.isNumber == true else {
+            throw error(at: start, .unexpectedCharacter, "'\(text)' is not a value (strings need quotes)")
+        }
         let isFloat = text.contains(".") || text.contains("e") || text.contains("E")
         guard let cleaned = try Self.stripUnderscores(text) else {
-            throw error(.invalidNumber, "'\(text)' has a misplaced '_'")
+            throw error(at: start, .invalidNumber, "'\(text)' has a misplaced '_'")
         }
         let unsigned = cleaned.hasPrefix("+") || cleaned.hasPrefix("-") ? cleaned.dropFirst() : cleaned[...]
         if unsigned.count > 1, unsigned.hasPrefix("0"), !unsigned.hasPrefix("0.") , !unsigned.hasPrefix("0e"), !unsigned.hasPrefix("0E") {
-            throw error(.invalidNumber, "'\(text)' has a leading zero")
+            throw error(at: start, .invalidNumber, "'\(text)' has a leading zero")
         }
         if isFloat {
             guard unsigned.first?.isNumber == true, !unsigned.hasSuffix("."), !unsigned.contains(".e"), !unsigned.contains(".E"),
                   let value = Double(cleaned) else {
-                throw error(.invalidNumber, "'\(text)' is not a valid number")
+                throw error(at: start, .invalidNumber, "'\(text)' is not a valid number")
             }
             return .float(value)
         }
         guard unsigned.allSatisfy(\.isASCII), unsigned.allSatisfy(\.isNumber), let value = Int64(cleaned) else {
             if unsigned.allSatisfy(\.isNumber), !unsigned.isEmpty {
-                throw error(.invalidNumber, "'\(text)' does not fit in a 64-bit integer")
+                throw error(at: start, .invalidNumber, "'\(text)' does not fit in a 64-bit integer")
             }
-            throw error(.unexpectedCharacter, "'\(text)' is not a value (strings need quotes)")
+            throw error(at: start, .unexpectedCharacter, "'\(text)' is not a value (strings need quotes)")
         }
         return .integer(value)
     }
@@ -589,6 +593,11 @@ public struct TOMLParser {
     }
 
     private func error(_ code: TOMLSyntaxError.Code, _ context: String) -> TOMLSyntaxError {
-        TOMLSyntaxError(code: code, line: line, column: index - lineStart + 1, context: context)
+        error(at: index, code, context)
+    }
+
+    /// An error placed at byte `position` of the current line.
+    private func error(at position: Int, _ code: TOMLSyntaxError.Code, _ context: String) -> TOMLSyntaxError {
+        TOMLSyntaxError(code: code, line: line, column: position - lineStart + 1, context: context)
     }
 }

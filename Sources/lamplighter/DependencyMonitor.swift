@@ -23,7 +23,7 @@ struct DependencyMonitor: Service {
         var postgres: PostgresConnection?
         var wasReady = false
         var backoff = Duration.seconds(1)
-        while !Task.isCancelledOrShuttingDown {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
             redis = await checkRedis(redis)
             postgres = await checkPostgres(postgres)
             let sipReady = await checkPresenceServer()
@@ -41,7 +41,7 @@ struct DependencyMonitor: Service {
             wasReady = ready
             let pause = ready ? checkInterval : backoff
             backoff = ready ? .seconds(1) : min(backoff * 2, .seconds(30))
-            try? await Task.sleep(for: pause).cancelOnGracefulShutdown()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
         }
         await redis?.close()
         await postgres?.close()
