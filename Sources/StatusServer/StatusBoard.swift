@@ -12,6 +12,41 @@ public actor StatusBoard {
         public var detail: String
         /// When the state last changed (seconds since 1970).
         public var since: Double
+
+        public init(name: String, state: ComponentState, detail: String, since: Double) {
+            self.name = name
+            self.state = state
+            self.detail = detail
+            self.since = since
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case name, state, error, detail, since
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(state.name, forKey: .state)
+            try container.encodeIfPresent(state.errorText, forKey: .error)
+            try container.encode(detail, forKey: .detail)
+            try container.encode(since, forKey: .since)
+        }
+
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decode(String.self, forKey: .name)
+            let stateName = try container.decode(String.self, forKey: .state)
+            switch stateName {
+            case "ready": state = .ready
+            case "connecting": state = .connecting
+            case "failed": state = .failed(try container.decodeIfPresent(String.self, forKey: .error) ?? "")
+            default:
+                throw DecodingError.dataCorruptedError(forKey: .state, in: container, debugDescription: "unknown state \(stateName)")
+            }
+            detail = try container.decode(String.self, forKey: .detail)
+            since = try container.decode(Double.self, forKey: .since)
+        }
     }
 
     /// The /status document.

@@ -25,6 +25,9 @@ import Testing
                 #expect(report.uptimeSeconds == 30)
                 #expect(report.components.map(\.name) == ["redis", "postgresql"])
                 #expect(report.components[1].state == .failed("connection refused"))
+                let raw = String(buffer: response.body)
+                #expect(raw.contains("\"state\":\"failed\""), "\(raw)")
+                #expect(raw.contains("\"error\":\"connection refused\""), "\(raw)")
             }
             try await client.execute(uri: "/healthz", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
