@@ -10,9 +10,13 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "lamplighter", targets: ["lamplighter"]),
+        // Exported for the fuzz and benchmark packages (Fuzz/, Benchmarks/), which depend on this one by path.
+        .library(name: "SIPCore", targets: ["SIPCore"]),
+        .library(name: "SIPStack", targets: ["SIPStack"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -34,6 +38,7 @@ let package = Package(
                 "SIPCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -106,7 +111,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
-        .testTarget(name: "SIPStackTests", dependencies: ["SIPStack", "LamplighterTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SIPStackTests", dependencies: ["SIPStack", "LamplighterTestSupport"], resources: [.copy("Resources")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "PresenceDocumentsTests", dependencies: ["PresenceDocuments"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
         .testTarget(name: "PUACoreTests", dependencies: ["PUACore"], swiftSettings: swiftSettings),
         .testTarget(name: "PUAStoreTests", dependencies: ["PUAStore", "LamplighterTestSupport"], swiftSettings: swiftSettings),
