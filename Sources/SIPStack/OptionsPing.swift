@@ -6,9 +6,9 @@ public enum OptionsPing {
     /// An OPTIONS to `target` from `localURI`, with fresh Call-ID and From tag (the endpoint adds the Via).
     public static func request(to target: SIPURI, from localURI: SIPURI, userAgent: String) -> SIPRequest {
         var headers = SIPHeaders()
-        headers.add("From", "<\(localURI)>;tag=\(SIPUDPEndpoint.newBranch().dropFirst(7))")
+        headers.add("From", "<\(localURI)>;tag=\(SIPEndpoint.newToken(prefix: ""))")
         headers.add("To", "<\(target)>")
-        headers.add("Call-ID", "\(SIPUDPEndpoint.newBranch().dropFirst(7))@lamplighter")
+        headers.add("Call-ID", "\(SIPEndpoint.newToken(prefix: ""))@lamplighter")
         headers.add("CSeq", "1 OPTIONS")
         headers.add("Contact", "<\(localURI)>")
         headers.add("Accept", "application/sdp")

@@ -18,9 +18,9 @@ struct Daemon {
         guard let listen = configuration.sip.listen.first(where: { $0.transport == .udp }) else {
             throw DaemonError(message: "sip.listen has no udp: address; this build sends over UDP")
         }
-        var sipOptions = SIPUDPEndpoint.Options()
+        var sipOptions = SIPEndpoint.Options()
         sipOptions.userAgent = configuration.sip.userAgent
-        let endpoint = try await SIPUDPEndpoint.bind(
+        let endpoint = try await SIPEndpoint.bind(
             host: listen.address.host, port: listen.address.port, options: sipOptions, logger: logger)
         logger.info("SIP listening", metadata: ["address": "udp:\(endpoint.localAddress)"])
         for other in configuration.sip.listen where other.transport != .udp {

@@ -13,7 +13,7 @@ import StatusServer
 struct DependencyMonitor: Service {
     let configuration: LamplighterConfiguration
     let board: StatusBoard
-    let endpoint: SIPUDPEndpoint
+    let endpoint: SIPEndpoint
     let logger: Logger
     /// Seconds between checks once everything is up.
     var checkInterval: Duration = .seconds(10)

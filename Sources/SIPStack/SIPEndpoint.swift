@@ -1,0 +1,479 @@
+import Logging
+import Metrics
+import NIOCore
+import NIOPosix
+import SIPCore
+
+/// A SIP endpoint: UDP sockets (and, when added, stream transports) under one transaction layer.
+///
+/// All state lives on one event loop. The pure machines (``NonInviteClientTransaction``,
+/// ``NonInviteServerTransaction``) decide; this class only carries out their actions: send, arm timers,
+/// resume the caller waiting for a final response.
+public final class SIPEndpoint: @unchecked Sendable {
+    /// Endpoint settings.
+    public struct Options: Sendable {
+        /// SO_RCVBUF; loopback drops packets at 5k/s with the 64 KiB default.
+        public var receiveBufferSize = 4 << 20
+        /// SO_SNDBUF.
+        public var sendBufferSize = 4 << 20
+        /// RFC 3261 timers.
+        public var timers = SIPTimers()
+        /// Parser limits for received messages.
+        public var limits = SIPLimits.default
+        /// User-Agent / Server header value.
+        public var userAgent = "Lamplighter"
+        /// Event packages listed in Allow-Events.
+        public var allowEvents = ["presence", "dialog", "message-summary", "presence.winfo"]
+        /// Client transactions in flight at once; further `send` calls wait for a slot (back-pressure).
+        public var maxClientTransactions = 2048
+        /// RFC 3261 §18.1.1: a UDP request larger than this goes over TCP when TCP is available.
+        public var udpSizeLimit = 1300
+
+        public init() {}
+    }
+
+    /// Answers incoming requests the endpoint does not answer itself (NOTIFY): return nil for 481.
+    public typealias RequestHandler = @Sendable (SIPRequest, SIPDestination) async -> SIPResponse?
+
+    /// Something that carries messages over a reliable transport (``SIPStreamTransport``).
+    public protocol StreamSender: AnyObject, Sendable {
+        /// Sends `message` to `destination`, reusing or opening a connection.
+        func send(_ message: SIPMessage, to destination: SIPDestination) async throws(SIPTransportError)
+    }
+
+    private struct ClientKey: Hashable {
+        var branch: String
+        var method: String
+    }
+
+    private struct ServerKey: Hashable {
+        var branch: String
+        var sentBy: String
+        var method: String
+    }
+
+    private struct Client {
+        var transaction: NonInviteClientTransaction
+        var request: SIPRequest
+        var destination: SIPDestination
+        var continuation: CheckedContinuation<Result<SIPResponse, SIPTransactionError>, Never>?
+    }
+
+    private struct Server {
+        var transaction: NonInviteServerTransaction
+        var request: SIPRequest
+        var source: SIPDestination
+    }
+
+    /// The UDP socket's local address.
+    public let localAddress: SocketAddress
+    private let channel: Channel
+    private var eventLoop: EventLoop { channel.eventLoop }
+    private let options: Options
+    private let logger: Logger
+    private let parser: SIPParser
+    private var clients: [ClientKey: Client] = [:]
+    private var servers: [ServerKey: Server] = [:]
+    private var streamSenders: [SIPTransportKind: any StreamSender] = [:]
+    private var streamAddresses: [SIPTransportKind: SocketAddress] = [:]
+    private var requestHandler: RequestHandler?
+    private var inFlight = 0
+    private var slotWaiters: [CheckedContinuation<Bool, Never>] = []
+    private var closed = false
+
+    private let parseErrors = Counter(label: "lamplighter_sip_parse_errors_total")
+    private let badRequests = Counter(label: "lamplighter_sip_bad_requests_answered_total")
+    private let timeouts = Counter(label: "lamplighter_sip_transaction_timeouts_total")
+    private let retransmissions = Counter(label: "lamplighter_sip_retransmissions_total")
+    private let failovers = Counter(label: "lamplighter_sip_failovers_total")
+
+    private init(channel: Channel, options: Options, logger: Logger) throws {
+        self.channel = channel
+        self.options = options
+        self.logger = logger
+        self.parser = SIPParser(limits: options.limits)
+        guard let local = channel.localAddress else {
+            throw SIPTransportError(code: .closed, context: "the UDP socket has no local address")
+        }
+        self.localAddress = local
+    }
+
+    /// Binds a UDP socket on `host:port` (port 0 picks a free one).
+    public static func bind(
+        host: String, port: Int, options: Options = Options(), group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger
+    ) async throws -> SIPEndpoint {
+        let handler = DatagramHandler()
+        let channel = try await DatagramBootstrap(group: group)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(options.receiveBufferSize))
+            .channelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(options.sendBufferSize))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+            }
+            .bind(host: host, port: port)
+            .get()
+        let endpoint = try SIPEndpoint(channel: channel, options: options, logger: logger)
+        handler.endpoint = endpoint
+        return endpoint
+    }
+
+    /// Adds a stream transport (TCP or TLS) whose listener has `localAddress` (used in Via).
+    public func addStreamTransport(_ sender: any StreamSender, kind: SIPTransportKind, localAddress: SocketAddress) async {
+        precondition(kind.isReliable, "stream transports are TCP or TLS")
+        await onLoop {
+            self.streamSenders[kind] = sender
+            self.streamAddresses[kind] = localAddress
+        }
+    }
+
+    /// Sets the handler for NOTIFY (and any later request types the endpoint routes up).
+    public func setRequestHandler(_ handler: @escaping RequestHandler) async {
+        await onLoop { self.requestHandler = handler }
+    }
+
+    /// Hands a message received on a stream transport to the transaction layer.
+    public func streamMessageReceived(_ message: SIPMessage, from source: SIPDestination) {
+        eventLoop.execute { self.messageReceived(message, from: source) }
+    }
+
+    /// Closes the UDP socket; waiting callers fail with `.shutdown`.
+    public func close() async {
+        await onLoop {
+            self.closed = true
+            for (key, entry) in self.clients {
+                entry.continuation?.resume(returning: .failure(SIPTransactionError(code: .shutdown, context: "endpoint closed")))
+                self.clients[key] = nil
+            }
+            for waiter in self.slotWaiters { waiter.resume(returning: false) }
+            self.slotWaiters.removeAll()
+        }
+        try? await channel.close()
+    }
+
+    /// Client transactions currently holding a slot.
+    public var clientTransactionsInFlight: Int {
+        get async { await onLoop { self.inFlight } }
+    }
+
+    // MARK: - Sending requests
+
+    /// Sends `request` over UDP to `address` and returns its final response.
+    public func send(_ request: SIPRequest, to address: SocketAddress) async throws(SIPTransactionError) -> SIPResponse {
+        try await send(request, to: [SIPDestination(transport: .udp, address: address)])
+    }
+
+    /// Sends `request` to the first destination that answers, failing over to the next on timeout, transport
+    /// error or 503 (RFC 3263 §4.3), and returns the final response.
+    ///
+    /// Waits for a slot when `maxClientTransactions` are in flight. The endpoint owns the Via: any Via in
+    /// `request` is replaced by its own (its address, a fresh z9hG4bK branch, rport); Max-Forwards is added.
+    public func send(_ request: SIPRequest, to destinations: [SIPDestination]) async throws(SIPTransactionError) -> SIPResponse {
+        guard !destinations.isEmpty else {
+            throw SIPTransactionError(code: .unresolvable, context: "no destination for \(request.method.name) \(request.uri)")
+        }
+        guard await acquireSlot() else { throw SIPTransactionError(code: .shutdown, context: "endpoint closed") }
+        defer { eventLoop.execute { self.releaseSlot() } }
+        var lastError = SIPTransactionError(code: .unresolvable, context: "no destination")
+        for (index, destination) in destinations.enumerated() {
+            let result = await runTransaction(request, to: destination)
+            switch result {
+            case .success(let response) where response.statusCode == 503 && index < destinations.count - 1:
+                failovers.increment()
+                logger.info("503 from destination, trying the next", metadata: ["destination": "\(destination)"])
+                lastError = SIPTransactionError(code: .transportError, context: "503 from \(destination)")
+            case .success(let response):
+                return response
+            case .failure(let error) where error.code == .shutdown:
+                throw error
+            case .failure(let error):
+                lastError = error
+                if index < destinations.count - 1 {
+                    failovers.increment()
+                    logger.info("destination failed, trying the next", metadata: ["destination": "\(destination)", "error": "\(error)"])
+                }
+            }
+        }
+        throw lastError
+    }
+
+    private func runTransaction(_ request: SIPRequest, to requested: SIPDestination) async -> Result<SIPResponse, SIPTransactionError> {
+        await withCheckedContinuation { continuation in
+            eventLoop.execute {
+                guard !self.closed else {
+                    continuation.resume(returning: .failure(SIPTransactionError(code: .shutdown, context: "endpoint closed")))
+                    return
+                }
+                var destination = requested
+                let branch = Self.newToken(prefix: "z9hG4bK")
+                var stamped = self.stamp(request, branch: branch, transport: destination.transport)
+                if destination.transport == .udp, self.streamSenders[.tcp] != nil,
+                   stamped.serialized().count > self.options.udpSizeLimit {
+                    // RFC 3261 §18.1.1: too large for UDP, send over TCP.
+                    destination.transport = .tcp
+                    stamped = self.stamp(request, branch: branch, transport: .tcp)
+                }
+                guard destination.transport == .udp || self.streamSenders[destination.transport] != nil else {
+                    continuation.resume(returning: .failure(SIPTransactionError(
+                        code: .transportError, context: "no \(destination.transport) transport configured for \(destination)")))
+                    return
+                }
+                let key = ClientKey(branch: branch, method: request.method.name)
+                var transaction = NonInviteClientTransaction(reliable: destination.transport.isReliable, timers: self.options.timers)
+                let actions = transaction.start(now: .now)
+                self.clients[key] = Client(transaction: transaction, request: stamped, destination: destination, continuation: continuation)
+                self.runClient(actions, for: key)
+            }
+        }
+    }
+
+    private func stamp(_ request: SIPRequest, branch: String, transport: SIPTransportKind) -> SIPRequest {
+        let local = transport == .udp ? localAddress : (streamAddresses[transport] ?? localAddress)
+        var via = SIPVia(transport: transport.viaToken, host: local.ipAddress ?? "127.0.0.1", port: local.port, branch: branch)
+        via.parameters.set("rport", nil)
+        var headers = SIPHeaders()
+        headers.add("Via", via.description)
+        for field in request.headers where field.name != "Via" { headers.add(field.name, field.value) }
+        if headers.first("Max-Forwards") == nil { headers.add("Max-Forwards", "70") }
+        var stamped = request
+        stamped.headers = headers
+        return stamped
+    }
+
+    private func acquireSlot() async -> Bool {
+        await withCheckedContinuation { continuation in
+            eventLoop.execute {
+                if self.closed {
+                    continuation.resume(returning: false)
+                } else if self.inFlight < self.options.maxClientTransactions {
+                    self.inFlight += 1
+                    continuation.resume(returning: true)
+                } else {
+                    self.slotWaiters.append(continuation)
+                }
+            }
+        }
+    }
+
+    private func releaseSlot() {
+        eventLoop.preconditionInEventLoop()
+        if !slotWaiters.isEmpty {
+            slotWaiters.removeFirst().resume(returning: true)  // The slot passes straight to the next caller.
+        } else {
+            inFlight -= 1
+        }
+    }
+
+    // MARK: - Client actions (event loop only)
+
+    private func runClient(_ actions: [NonInviteClientTransaction.Action], for key: ClientKey) {
+        eventLoop.preconditionInEventLoop()
+        for action in actions {
+            guard var entry = clients[key] else { return }
+            switch action {
+            case .sendRequest:
+                transmit(.request(entry.request), to: entry.destination) { [weak self] in
+                    guard let self, var entry = self.clients[key] else { return }
+                    let followUp = entry.transaction.transportFailed()
+                    self.clients[key] = entry
+                    self.runClient(followUp, for: key)
+                }
+            case .scheduleTimer(let timer, let at, let generation):
+                if timer == .e { retransmissions.increment() }
+                schedule(at: at) { [weak self] in
+                    guard let self, var entry = self.clients[key] else { return }
+                    let followUp = entry.transaction.timerFired(timer, generation: generation, now: .now)
+                    self.clients[key] = entry
+                    self.runClient(followUp, for: key)
+                }
+            case .deliverProvisional:
+                break
+            case .deliverFinal(let response):
+                entry.continuation?.resume(returning: .success(response))
+                entry.continuation = nil
+                clients[key] = entry
+            case .reportTimeout:
+                timeouts.increment()
+                entry.continuation?.resume(returning: .failure(SIPTransactionError(
+                    code: .timeout,
+                    context: "\(entry.request.method.name) \(entry.request.uri) to \(entry.destination): no final response in \(options.timers.timerF)")))
+                entry.continuation = nil
+                clients[key] = entry
+            case .reportTransportError:
+                entry.continuation?.resume(returning: .failure(SIPTransactionError(
+                    code: .transportError, context: "\(entry.request.method.name) to \(entry.destination): send failed")))
+                entry.continuation = nil
+                clients[key] = entry
+            case .terminate:
+                clients[key] = nil
+            }
+        }
+    }
+
+    // MARK: - Server actions (event loop only)
+
+    private func runServer(_ actions: [NonInviteServerTransaction.Action], for key: ServerKey) {
+        eventLoop.preconditionInEventLoop()
+        for action in actions {
+            guard let entry = servers[key] else { return }
+            switch action {
+            case .deliverRequest:
+                answer(entry.request, from: entry.source, key: key)
+            case .sendResponse(let response):
+                transmit(.response(response), to: entry.source) { [weak self] in
+                    guard let self, var entry = self.servers[key] else { return }
+                    let followUp = entry.transaction.transportFailed()
+                    self.servers[key] = entry
+                    self.runServer(followUp, for: key)
+                }
+            case .scheduleTimer(let timer, let at, let generation):
+                schedule(at: at) { [weak self] in
+                    guard let self, var entry = self.servers[key] else { return }
+                    let followUp = entry.transaction.timerFired(timer, generation: generation)
+                    self.servers[key] = entry
+                    self.runServer(followUp, for: key)
+                }
+            case .terminate:
+                servers[key] = nil
+            }
+        }
+    }
+
+    /// The transaction user side: OPTIONS 200, NOTIFY to the handler (481 without one), others 405.
+    private func answer(_ request: SIPRequest, from source: SIPDestination, key: ServerKey) {
+        switch request.method {
+        case .options:
+            respond(key, with: reply(to: request, 200, "OK"))
+        case .notify:
+            guard let handler = requestHandler else {
+                respond(key, with: reply(to: request, 481, "Subscription Does Not Exist"))
+                return
+            }
+            let pending = eventLoop.makePromise(of: SIPResponse?.self)
+            pending.completeWithTask { await handler(request, source) }
+            pending.futureResult.whenSuccess { [weak self] response in
+                guard let self else { return }
+                self.respond(key, with: response ?? self.reply(to: request, 481, "Subscription Does Not Exist"))
+            }
+        default:
+            respond(key, with: reply(to: request, 405, "Method Not Allowed"))
+        }
+    }
+
+    private func respond(_ key: ServerKey, with response: SIPResponse) {
+        eventLoop.preconditionInEventLoop()
+        guard var entry = servers[key] else { return }
+        let actions = entry.transaction.respond(response, now: .now)
+        servers[key] = entry
+        runServer(actions, for: key)
+    }
+
+    private func reply(to request: SIPRequest, _ code: Int, _ reason: String) -> SIPResponse {
+        var response = SIPResponse(replyingTo: request, statusCode: code, reason: reason, toTag: Self.newToken(prefix: ""))
+        response.headers.add("Allow", "OPTIONS, NOTIFY")
+        response.headers.add("Allow-Events", options.allowEvents.joined(separator: ", "))
+        response.headers.add("Server", options.userAgent)
+        return response
+    }
+
+    // MARK: - I/O (event loop only)
+
+    private func transmit(_ message: SIPMessage, to destination: SIPDestination, onFailure: @escaping () -> Void) {
+        eventLoop.preconditionInEventLoop()
+        if destination.transport == .udp {
+            let buffer = channel.allocator.buffer(bytes: message.serialized())
+            channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination.address, data: buffer)).whenFailure { [logger] error in
+                logger.warning("SIP send failed", metadata: ["destination": "\(destination)", "error": "\(error)"])
+                onFailure()
+            }
+            return
+        }
+        guard let sender = streamSenders[destination.transport] else {
+            onFailure()
+            return
+        }
+        let promise = eventLoop.makePromise(of: Void.self)
+        promise.completeWithTask { try await sender.send(message, to: destination) }
+        promise.futureResult.whenFailure { [logger] error in
+            logger.warning("SIP send failed", metadata: ["destination": "\(destination)", "error": "\(error)"])
+            onFailure()
+        }
+    }
+
+    private func schedule(at instant: ContinuousClock.Instant, _ body: @escaping () -> Void) {
+        let delay = max(ContinuousClock.now.duration(to: instant), .zero)
+        let nanoseconds = delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000
+        eventLoop.scheduleTask(in: .nanoseconds(nanoseconds), body)
+    }
+
+    private func onLoop<T: Sendable>(_ body: @escaping () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            eventLoop.execute { continuation.resume(returning: body()) }
+        }
+    }
+
+    // MARK: - Receiving (event loop only)
+
+    fileprivate func datagramReceived(_ bytes: ByteBuffer, from address: SocketAddress) {
+        let source = SIPDestination(transport: .udp, address: address)
+        let message: SIPMessage
+        do {
+            message = try parser.parse(bytes.readableBytesView)
+        } catch {
+            if error.code == .emptyMessage { return }  // CRLF keep-alive.
+            parseErrors.increment()
+            if let reply = MalformedRequestReply.response(to: bytes.readableBytesView, error: error, server: options.userAgent) {
+                badRequests.increment()
+                transmit(.response(reply), to: source) {}
+                logger.notice("answered a malformed request with 400", metadata: ["source": "\(address)", "error": "\(error)"])
+            } else {
+                logger.notice("dropped a malformed SIP datagram", metadata: ["source": "\(address)", "error": "\(error)"])
+            }
+            return
+        }
+        messageReceived(message, from: source)
+    }
+
+    private func messageReceived(_ message: SIPMessage, from source: SIPDestination) {
+        eventLoop.preconditionInEventLoop()
+        switch message {
+        case .response(let response):
+            guard let branch = response.topVia?.branch, let method = response.cseq?.method.name else { return }
+            let key = ClientKey(branch: branch, method: method)
+            guard var entry = clients[key] else { return }
+            let actions = entry.transaction.responseReceived(response, now: .now)
+            clients[key] = entry
+            runClient(actions, for: key)
+        case .request(let request):
+            guard request.method != .ack, !closed, let via = request.topVia else { return }
+            let key = ServerKey(
+                branch: via.branch ?? "", sentBy: "\(via.host):\(via.port ?? 0)", method: request.method.name)
+            if servers[key] == nil {
+                servers[key] = Server(
+                    transaction: NonInviteServerTransaction(reliable: source.transport.isReliable, timers: options.timers),
+                    request: request, source: source)
+            }
+            guard var entry = servers[key] else { return }
+            let actions = entry.transaction.requestReceived()
+            servers[key] = entry
+            runServer(actions, for: key)
+        }
+    }
+
+    /// A random token: `prefix` + 16 base-36 characters.
+    static func newToken(prefix: String) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return prefix + String(generator.next() as UInt64, radix: 36) + String(generator.next() as UInt64, radix: 36)
+    }
+}
+
+/// Feeds received datagrams to the endpoint.
+private final class DatagramHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    weak var endpoint: SIPEndpoint?
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        endpoint?.datagramReceived(envelope.data, from: envelope.remoteAddress)
+    }
+}
