@@ -167,6 +167,17 @@ public enum ConfigurationLoader {
                 code: .invalidValue, key: "sip.listen", value: quote(address.description),
                 allowed: "each address once", source: (sources["sip.listen"] ?? .defaultValue).description)
         }
+        let tls = configuration.sip.tls
+        if (tls.certificateFile == nil) != (tls.privateKeyFile == nil) {
+            throw ConfigurationError(
+                code: .missingKey, key: tls.certificateFile == nil ? "sip.tls.certificate_file" : "sip.tls.private_key_file",
+                allowed: "sip.tls.certificate_file and sip.tls.private_key_file together", source: path)
+        }
+        if configuration.sip.listen.contains(where: { $0.transport == .tls }), tls.certificateFile == nil {
+            throw ConfigurationError(
+                code: .missingKey, key: "sip.tls.certificate_file", allowed: "a certificate and key when sip.listen has a tls: address",
+                source: path)
+        }
         let auth = configuration.sip.auth
         if (auth.username == nil) != (auth.password == nil) {
             throw ConfigurationError(

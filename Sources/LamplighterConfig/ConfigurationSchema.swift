@@ -1,3 +1,5 @@
+import Foundation
+
 /// Every key Lamplighter reads, in the order `check-config` shows them.
 enum ConfigurationSchema {
     typealias Config = LamplighterConfiguration
@@ -46,6 +48,25 @@ enum ConfigurationSchema {
         optionalString("sip.auth.username", secret: false, "digest user name", \.sip.auth.username),
         optionalString("sip.auth.password", secret: true, "digest password (masked when shown)", \.sip.auth.password),
         optionalString("sip.auth.realm", secret: false, "answer only challenges of this realm", \.sip.auth.realm),
+        optionalFile("sip.tls.ca_file", "PEM file of trusted CAs; unset uses the system trust store", \.sip.tls.caFile),
+        optionalFile("sip.tls.certificate_file", "PEM certificate for TLS listeners", \.sip.tls.certificateFile),
+        optionalFile("sip.tls.private_key_file", "PEM private key of the certificate", \.sip.tls.privateKeyFile),
+        boolean("sip.tls.verify_peer", "verify server certificates and names (keep on)", \.sip.tls.verifyPeer),
+        integer("sip.udp_receive_buffer", 65_536...268_435_456, "SO_RCVBUF of UDP sockets, bytes", \.sip.udpReceiveBuffer),
+        integer("sip.udp_send_buffer", 65_536...268_435_456, "SO_SNDBUF of UDP sockets, bytes", \.sip.udpSendBuffer),
+        integer("sip.max_transactions", 1...1_000_000, "client transactions in flight; more wait", \.sip.maxTransactions),
+        ConfigurationKey(
+            path: "sip.nameserver", kind: .string, secret: false, required: false,
+            help: "DNS server for SRV/A lookups, host:port; unset uses /etc/resolv.conf",
+            apply: { (config: inout Config, raw) throws(ConfigurationKeyRejection) in
+                guard case .string(let text) = raw else { preconditionFailure("kind checked before apply") }
+                guard let address = HostPort(parsing: text) else {
+                    throw ConfigurationKeyRejection(code: .invalidValue, allowed: "host:port with a port from 1 to 65535")
+                }
+                config.sip.nameserver = address
+            },
+            render: { $0.sip.nameserver.map { .string($0.description) } }
+        ),
         serviceURL("redis.url", schemes: ["redis"], required: false, "Redis URL, redis://[:password@]host:port[/db]", \.redis.url),
         boolean("feeds.registrations.enabled", "read the registrations feed", \.feeds.registrations.enabled),
         feedMode("feeds.registrations.mode", \.feeds.registrations.mode),
@@ -182,6 +203,22 @@ enum ConfigurationSchema {
                 guard case .string(let text) = raw else { preconditionFailure("kind checked before apply") }
                 guard !text.isEmpty, text.count <= 256, !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
                     throw ConfigurationKeyRejection(code: .invalidValue, allowed: "1 to 256 characters, no control characters")
+                }
+                config[keyPath: field] = text
+            },
+            render: { $0[keyPath: field].map { .string($0) } }
+        )
+    }
+
+    private static func optionalFile(
+        _ path: String, _ help: String, _ field: WritableKeyPath<Config, String?> & Sendable
+    ) -> ConfigurationKey {
+        ConfigurationKey(
+            path: path, kind: .string, secret: false, required: false, help: help,
+            apply: { (config: inout Config, raw) throws(ConfigurationKeyRejection) in
+                guard case .string(let text) = raw else { preconditionFailure("kind checked before apply") }
+                guard FileManager.default.isReadableFile(atPath: text) else {
+                    throw ConfigurationKeyRejection(code: .invalidValue, allowed: "the path of a readable file", detail: "cannot read '\(text)'")
                 }
                 config[keyPath: field] = text
             },

@@ -52,6 +52,28 @@ public struct LamplighterConfiguration: Sendable, Equatable {
         public var userAgent = "Lamplighter/0.1"
         /// Digest credentials.
         public var auth = SIPAuth()
+        /// TLS settings for sips: and transport=tls.
+        public var tls = SIPTLS()
+        /// SO_RCVBUF of UDP sockets, bytes.
+        public var udpReceiveBuffer = 4 << 20
+        /// SO_SNDBUF of UDP sockets, bytes.
+        public var udpSendBuffer = 4 << 20
+        /// Client transactions in flight at once; more wait (back-pressure).
+        public var maxTransactions = 2048
+        /// DNS server for RFC 3263 SRV/A lookups, host:port; nil uses /etc/resolv.conf.
+        public var nameserver: HostPort?
+    }
+
+    /// TLS (`[sip.tls]`).
+    public struct SIPTLS: Sendable, Equatable {
+        /// PEM file of trusted CAs; nil uses the system trust store.
+        public var caFile: String?
+        /// PEM certificate presented by TLS listeners (and as client certificate).
+        public var certificateFile: String?
+        /// PEM private key of `certificateFile`.
+        public var privateKeyFile: String?
+        /// Verify the server certificate and its name (on by default).
+        public var verifyPeer = true
     }
 
     /// Redis (`[redis]`).

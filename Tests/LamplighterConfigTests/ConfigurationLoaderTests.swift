@@ -137,6 +137,10 @@ import Testing
         ("feeds.dialogs.mode", "\"kafka\""),
         ("redis.url", "\"rediss://127.0.0.1\""),
         ("cluster.sharing_tag", "\"has space\""),
+        ("sip.tls.ca_file", "\"/nonexistent/ca.pem\""),
+        ("sip.udp_receive_buffer", "1024"),
+        ("sip.max_transactions", "0"),
+        ("sip.nameserver", "\"8.8.8.8\""),
     ])
     func rejectsInvalidValues(key: String, value: String) {
         let document = Self.document([key: value])
@@ -163,6 +167,24 @@ import Testing
             sections[parts.dropLast().joined(separator: "."), default: []].append("\(parts.last!) = \(value)")
         }
         return sections.keys.sorted().map { "[\($0)]\n" + sections[$0]!.sorted().joined(separator: "\n") }.joined(separator: "\n") + "\n"
+    }
+
+    @Test func tlsListenersNeedACertificate() {
+        expectError(Self.document(["sip.listen": "[\"tls:127.0.0.1:5071\"]"]), code: .missingKey, key: "sip.tls.certificate_file")
+        expectError(Self.document(["sip.tls.certificate_file": "\"/etc/hostname\""]), code: .missingKey, key: "sip.tls.private_key_file")
+    }
+
+    @Test func readsSIPTransportSettings() throws {
+        let config = try load(Self.document([
+            "sip.udp_receive_buffer": "8388608", "sip.max_transactions": "100", "sip.nameserver": "\"127.0.0.1:5353\"",
+            "sip.tls.ca_file": "\"/etc/hostname\"", "sip.tls.verify_peer": "false",
+        ])).configuration
+        #expect(config.sip.udpReceiveBuffer == 8_388_608)
+        #expect(config.sip.udpSendBuffer == 4 << 20)
+        #expect(config.sip.maxTransactions == 100)
+        #expect(config.sip.nameserver == HostPort(host: "127.0.0.1", port: 5353))
+        #expect(config.sip.tls.caFile == "/etc/hostname")
+        #expect(config.sip.tls.verifyPeer == false)
     }
 
     @Test func reportsSyntaxErrorsWithTheirPlace() {
