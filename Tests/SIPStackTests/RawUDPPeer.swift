@@ -1,33 +1,30 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
 /// A plain UDP socket on 127.0.0.1 for tests: sends raw bytes and collects what comes back.
-final class RawUDPPeer: @unchecked Sendable {
-    private final class Collector: ChannelInboundHandler, @unchecked Sendable {
+final class RawUDPPeer: Sendable {
+    private final class Collector: ChannelInboundHandler, Sendable {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
-        let continuation: AsyncStream<String>.Continuation
-
-        init(_ continuation: AsyncStream<String>.Continuation) {
-            self.continuation = continuation
-        }
+        let received = NIOLockedValueBox<[String]>([])
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            continuation.yield(String(buffer: unwrapInboundIn(data).data))
+            let text = String(buffer: unwrapInboundIn(data).data)
+            received.withLockedValue { $0.append(text) }
         }
     }
 
     let channel: Channel
-    private var iterator: AsyncStream<String>.AsyncIterator
+    private let collector: Collector
 
     init() async throws {
-        let (stream, continuation) = AsyncStream<String>.makeStream()
-        let collector = Collector(continuation)
+        let collector = Collector()
+        self.collector = collector
         channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
             }
             .bind(host: "127.0.0.1", port: 0).get()
-        iterator = stream.makeAsyncIterator()
     }
 
     var port: Int { channel.localAddress!.port! }
@@ -36,18 +33,15 @@ final class RawUDPPeer: @unchecked Sendable {
         try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(string: text)))
     }
 
-    /// The next datagram received, or nil after `timeout`.
+    /// The next datagram received, or nil after `timeout` (polls: this waits on the network, not on a timer).
     func receive(timeout: Duration = .seconds(2)) async -> String? {
-        var iterator = self.iterator
-        let result = await withTaskGroup(of: String?.self) { group in
-            group.addTask { await iterator.next() }
-            group.addTask { try? await Task.sleep(for: timeout); return nil }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let next: String? = collector.received.withLockedValue { $0.isEmpty ? nil : $0.removeFirst() }
+            if let next { return next }
+            try? await Task.sleep(for: .milliseconds(5))
         }
-        self.iterator = iterator
-        return result
+        return nil
     }
 
     func close() async {
