@@ -11,8 +11,8 @@ public enum MalformedRequestReply {
     /// The 400 to send, or nil when the datagram is not an answerable request (a response, or no Via/CSeq/...).
     public static func response(to bytes: some Collection<UInt8>, error: SIPParseError, server: String) -> SIPResponse? {
         let text = String(decoding: bytes.prefix(16 * 1024), as: UTF8.self)
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" })
-            .map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        // In Swift "\r\n" is one Character; accept bare LF too.
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\r\n" || $0 == "\n" })
         while lines.first?.isEmpty == true { lines.removeFirst() }
         guard let startLine = lines.first else { return nil }
         let parts = startLine.split(separator: " ", omittingEmptySubsequences: true)
