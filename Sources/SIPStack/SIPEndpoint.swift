@@ -39,6 +39,8 @@ public final class SIPEndpoint: @unchecked Sendable {
     public protocol StreamSender: AnyObject, Sendable {
         /// Sends `message` to `destination`, reusing or opening a connection.
         func send(_ message: SIPMessage, to destination: SIPDestination) async throws(SIPTransportError)
+        /// Closes listeners and connections.
+        func close() async
     }
 
     private struct ClientKey: Hashable {
@@ -137,8 +139,10 @@ public final class SIPEndpoint: @unchecked Sendable {
         eventLoop.execute { self.messageReceived(message, from: source) }
     }
 
-    /// Closes the UDP socket; waiting callers fail with `.shutdown`.
+    /// Closes the sockets and stream transports; waiting callers fail with `.shutdown`.
     public func close() async {
+        let streams = await onLoop { Array(self.streamSenders.values) }
+        for stream in streams { await stream.close() }
         await onLoop {
             self.closed = true
             for (key, entry) in self.clients {

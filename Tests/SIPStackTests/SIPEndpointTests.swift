@@ -182,4 +182,61 @@ import Testing
         await client.close()
         await server.close()
     }
+
+    @Test func kamailioAnswersOptionsOverTCP() async throws {
+        let endpoint = try await SIPEndpoint.bind(host: "127.0.0.1", port: 0, logger: logger)
+        try await endpoint.enableStreamTransport(.tcp, options: .init(), logger: logger)
+        let target = try SIPURI(parsing: TestServices.kamailioURI + ";transport=tcp")
+        let address = try OptionsPing.destination(of: target)
+        let response = try await endpoint.send(
+            OptionsPing.request(to: target, from: try localURI(endpoint), userAgent: "t"),
+            to: [SIPDestination(transport: .tcp, address: address)])
+        #expect(response.statusCode == 200)
+        #expect(response.topVia?.transport == "TCP")
+        await endpoint.close()
+    }
+
+    @Test func aRequestTooLargeForUDPGoesOverTCP() async throws {
+        let endpoint = try await SIPEndpoint.bind(host: "127.0.0.1", port: 0, logger: logger)
+        try await endpoint.enableStreamTransport(.tcp, options: .init(), logger: logger)
+        let target = try SIPURI(parsing: TestServices.kamailioURI)
+        var ping = OptionsPing.request(to: target, from: try localURI(endpoint), userAgent: "t")
+        ping.headers.add("X-Padding", String(repeating: "p", count: 1400))
+        let response = try await endpoint.send(ping, to: try OptionsPing.destination(of: target))
+        #expect(response.statusCode == 200)
+        #expect(response.topVia?.transport == "TCP", "RFC 3261 §18.1.1: over 1300 bytes switches to TCP")
+        await endpoint.close()
+    }
+
+    @Test func kamailioAcceptsAPublish() async throws {
+        let endpoint = try await SIPEndpoint.bind(host: "127.0.0.1", port: 0, logger: logger)
+        let aor = UniqueNames.aor(domain: "127.0.0.1")
+        let presentity = try SIPURI(parsing: aor)
+        let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<presence xmlns=\"urn:ietf:params:xml:ns:pidf\" entity=\"\(aor)\">"
+            + "<tuple id=\"t1\"><status><basic>open</basic></status></tuple></presence>\n"
+        var headers = SIPHeaders()
+        headers.add("From", "<\(aor)>;tag=\(SIPEndpoint.newToken(prefix: ""))")
+        headers.add("To", "<\(aor)>")
+        headers.add("Call-ID", SIPEndpoint.newToken(prefix: "pub-"))
+        headers.add("CSeq", "1 PUBLISH")
+        headers.add("Event", "presence")
+        headers.add("Expires", "60")
+        headers.add("Content-Type", "application/pidf+xml")
+        let publish = SIPRequest(method: .publish, uri: presentity, headers: headers, body: Array(body.utf8))
+        let kamailio = try OptionsPing.destination(of: try SIPURI(parsing: TestServices.kamailioURI))
+        let response = try await endpoint.send(publish, to: kamailio)
+        #expect(response.statusCode == 200)
+        let etag = try #require(response.headers.sipETag)
+        #expect(!etag.isEmpty)
+        #expect(response.headers.expires == 60)
+        // Remove it again: SIP-If-Match with Expires 0.
+        var removal = publish
+        removal.body = []
+        removal.headers.remove("Content-Type")
+        removal.headers.set("CSeq", "2 PUBLISH")
+        removal.headers.set("Expires", "0")
+        removal.headers.add("SIP-If-Match", etag)
+        #expect(try await endpoint.send(removal, to: kamailio).statusCode == 200)
+        await endpoint.close()
+    }
 }
