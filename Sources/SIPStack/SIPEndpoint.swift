@@ -1,5 +1,6 @@
 import Logging
 import Metrics
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import SIPCore
@@ -28,6 +29,8 @@ public final class SIPEndpoint: @unchecked Sendable {
         public var maxClientTransactions = 2048
         /// RFC 3261 §18.1.1: a UDP request larger than this goes over TCP when TCP is available.
         public var udpSizeLimit = 1300
+        /// Digest credentials answering 401/407 challenges; empty passes challenges up as responses.
+        public var credentials: [SIPCredential] = []
 
         public init() {}
     }
@@ -88,6 +91,7 @@ public final class SIPEndpoint: @unchecked Sendable {
     private let timeouts = Counter(label: "lamplighter_sip_transaction_timeouts_total")
     private let retransmissions = Counter(label: "lamplighter_sip_retransmissions_total")
     private let failovers = Counter(label: "lamplighter_sip_failovers_total")
+    private let authenticationFailures = Counter(label: "lamplighter_sip_authentication_failures_total")
 
     private init(channel: Channel, options: Options, logger: Logger) throws {
         self.channel = channel
@@ -180,7 +184,7 @@ public final class SIPEndpoint: @unchecked Sendable {
         defer { eventLoop.execute { self.releaseSlot() } }
         var lastError = SIPTransactionError(code: .unresolvable, context: "no destination")
         for (index, destination) in destinations.enumerated() {
-            let result = await runTransaction(request, to: destination)
+            let result = await runAuthenticated(request, to: destination)
             switch result {
             case .success(let response) where response.statusCode == 503 && index < destinations.count - 1:
                 failovers.increment()
@@ -188,7 +192,7 @@ public final class SIPEndpoint: @unchecked Sendable {
                 lastError = SIPTransactionError(code: .transportError, context: "503 from \(destination)")
             case .success(let response):
                 return response
-            case .failure(let error) where error.code == .shutdown:
+            case .failure(let error) where error.code == .shutdown || error.code == .authenticationFailed:
                 throw error
             case .failure(let error):
                 lastError = error
@@ -201,8 +205,35 @@ public final class SIPEndpoint: @unchecked Sendable {
         throw lastError
     }
 
-    private func runTransaction(_ request: SIPRequest, to requested: SIPDestination) async -> Result<SIPResponse, SIPTransactionError> {
-        await withCheckedContinuation { continuation in
+    /// One destination: the transaction, and for each 401/407 one authenticated retry (never a loop: the
+    /// authenticator fails a second challenge with the same nonce).
+    private func runAuthenticated(_ request: SIPRequest, to destination: SIPDestination) async -> Result<SIPResponse, SIPTransactionError> {
+        var authenticator = DigestAuthenticator(credentials: options.credentials)
+        var current = request
+        while true {
+            let (result, sent) = await runTransaction(current, to: destination)
+            guard case .success(let response) = result, response.statusCode == 401 || response.statusCode == 407,
+                  !options.credentials.isEmpty else { return result }
+            switch authenticator.responseReceived(response, to: sent) {
+            case .retry(let next):
+                current = next
+            case .fail(let error):
+                authenticationFailures.increment()
+                logger.warning("authentication failed", metadata: ["destination": "\(destination)", "error": "\(error)"])
+                return .failure(SIPTransactionError(
+                    code: .authenticationFailed, context: "\(request.method.name) \(request.uri) to \(destination): \(error)"))
+            case .notAChallenge:
+                return result
+            }
+        }
+    }
+
+    /// Runs one client transaction; returns its outcome and the request as sent (with the endpoint's Via).
+    private func runTransaction(
+        _ request: SIPRequest, to requested: SIPDestination
+    ) async -> (Result<SIPResponse, SIPTransactionError>, SIPRequest) {
+        let sent = NIOLockedValueBox(request)
+        let result: Result<SIPResponse, SIPTransactionError> = await withCheckedContinuation { continuation in
             eventLoop.execute {
                 guard !self.closed else {
                     continuation.resume(returning: .failure(SIPTransactionError(code: .shutdown, context: "endpoint closed")))
@@ -222,6 +253,7 @@ public final class SIPEndpoint: @unchecked Sendable {
                         code: .transportError, context: "no \(destination.transport) transport configured for \(destination)")))
                     return
                 }
+                sent.withLockedValue { $0 = stamped }
                 let key = ClientKey(branch: branch, method: request.method.name)
                 var transaction = NonInviteClientTransaction(reliable: destination.transport.isReliable, timers: self.options.timers)
                 let actions = transaction.start(now: .now)
@@ -229,6 +261,7 @@ public final class SIPEndpoint: @unchecked Sendable {
                 self.runClient(actions, for: key)
             }
         }
+        return (result, sent.withLockedValue { $0 })
     }
 
     private func stamp(_ request: SIPRequest, branch: String, transport: SIPTransportKind) -> SIPRequest {

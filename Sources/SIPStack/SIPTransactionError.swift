@@ -10,6 +10,8 @@ public struct SIPTransactionError: Error, Sendable, Equatable, CustomStringConve
         case unresolvable
         /// The stack is shutting down.
         case shutdown
+        /// A 401/407 challenge could not be answered, or the credentials were rejected.
+        case authenticationFailed
     }
 
     /// Why.
