@@ -2,6 +2,7 @@ import Feeds
 import LamplighterConfig
 import Logging
 import NIOCore
+import NIOPosix
 import PUAStore
 import SIPCore
 import SIPStack
@@ -15,22 +16,14 @@ struct Daemon {
 
     func run() async throws {
         let board = StatusBoard(version: LamplighterVersion.current)
-        guard let listen = configuration.sip.listen.first(where: { $0.transport == .udp }) else {
-            throw DaemonError(message: "sip.listen has no udp: address; this build sends over UDP")
-        }
-        var sipOptions = SIPEndpoint.Options()
-        sipOptions.userAgent = configuration.sip.userAgent
-        let endpoint = try await SIPEndpoint.bind(
-            host: listen.address.host, port: listen.address.port, options: sipOptions, logger: logger)
-        logger.info("SIP listening", metadata: ["address": "udp:\(endpoint.localAddress)"])
-        for other in configuration.sip.listen where other.transport != .udp {
-            logger.warning("listen address not opened: only UDP is served by this build", metadata: ["address": "\(other)"])
-        }
+        let endpoint = try await Self.startSIP(configuration.sip, logger: logger)
+        let resolver = try Self.resolver(configuration.sip, logger: logger)
 
         let status = StatusHTTPServer.application(
             board: board, host: configuration.status.listen.host, port: configuration.status.listen.port,
             logger: Logger(label: "lamplighter.status"))
-        let monitor = DependencyMonitor(configuration: configuration, board: board, endpoint: endpoint, logger: logger)
+        let monitor = DependencyMonitor(
+            configuration: configuration, board: board, endpoint: endpoint, resolver: resolver, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: status), .init(service: monitor)],
@@ -40,10 +33,47 @@ struct Daemon {
         await endpoint.close()
         logger.info("stopped")
     }
-}
 
-/// A fault that stops the daemon from starting.
-struct DaemonError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
+    /// Binds the UDP socket and adds TCP and TLS (listening where `sip.listen` says, else outbound only).
+    static func startSIP(_ sip: LamplighterConfiguration.SIP, logger: Logger) async throws -> SIPEndpoint {
+        var options = SIPEndpoint.Options()
+        options.userAgent = sip.userAgent
+        options.receiveBufferSize = sip.udpReceiveBuffer
+        options.sendBufferSize = sip.udpSendBuffer
+        options.maxClientTransactions = sip.maxTransactions
+        if let username = sip.auth.username, let password = sip.auth.password {
+            options.credentials = [SIPCredential(username: username, password: password, realm: sip.auth.realm)]
+        }
+        let udp = sip.listen.first { $0.transport == .udp }?.address ?? HostPort(host: "127.0.0.1", port: 0)
+        let endpoint = try await SIPEndpoint.bind(host: udp.host, port: udp.port, options: options, logger: logger)
+        logger.info("SIP listening", metadata: ["address": "udp:\(endpoint.localAddress)"])
+
+        let tls = SIPStreamTransport.TLSOptions(
+            caFile: sip.tls.caFile, certificateFile: sip.tls.certificateFile, privateKeyFile: sip.tls.privateKeyFile,
+            verifyPeer: sip.tls.verifyPeer)
+        for kind in [SIPTransportKind.tcp, .tls] {
+            let listen = sip.listen.first { $0.transport.rawValue == kind.rawValue }?.address
+            try await endpoint.enableStreamTransport(
+                kind, options: .init(tls: kind == .tls ? tls : nil),
+                listen: listen.map { ($0.host, $0.port) }, logger: logger)
+            if let listen { logger.info("SIP listening", metadata: ["address": "\(kind):\(listen)"]) }
+        }
+        return endpoint
+    }
+
+    /// RFC 3263 resolution through `sip.nameserver` or the system's, with a TTL cache.
+    static func resolver(_ sip: LamplighterConfiguration.SIP, logger: Logger) throws -> SIPResolver {
+        let client: DNSClient
+        if let nameserver = sip.nameserver {
+            client = DNSClient(nameserver: try SocketAddress.makeAddressResolvingHost(nameserver.host, port: nameserver.port))
+        } else {
+            do {
+                client = try DNSClient.system()
+            } catch {
+                logger.warning("no system nameserver; only IP-literal SIP URIs resolve", metadata: ["error": "\(error)"])
+                client = DNSClient(nameserver: try SocketAddress(ipAddress: "127.0.0.1", port: 53))
+            }
+        }
+        return SIPResolver(dns: DNSCachingLookup(upstream: client))
+    }
 }

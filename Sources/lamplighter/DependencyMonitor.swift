@@ -14,6 +14,7 @@ struct DependencyMonitor: Service {
     let configuration: LamplighterConfiguration
     let board: StatusBoard
     let endpoint: SIPEndpoint
+    let resolver: SIPResolver
     let logger: Logger
     /// Seconds between checks once everything is up.
     var checkInterval: Duration = .seconds(10)
@@ -93,12 +94,12 @@ struct DependencyMonitor: Service {
         }
         do {
             let target = try SIPURI(parsing: text)
-            let destination = try OptionsPing.destination(of: target)
+            let destinations = try await resolver.resolve(target)
             let local = try SIPURI(parsing: "sip:lamplighter@\(endpoint.localAddress.ipAddress ?? "127.0.0.1"):\(endpoint.localAddress.port ?? 5060)")
             let clock = ContinuousClock()
             let started = clock.now
             let response = try await endpoint.send(
-                OptionsPing.request(to: target, from: local, userAgent: configuration.sip.userAgent), to: destination)
+                OptionsPing.request(to: target, from: local, userAgent: configuration.sip.userAgent), to: destinations)
             let elapsed = clock.now - started
             guard (200..<300).contains(response.statusCode) else {
                 throw DaemonError(message: "OPTIONS answered \(response.statusCode) \(response.reason)")
