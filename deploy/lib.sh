@@ -55,7 +55,7 @@ LL_PACKAGES=(
 	libxml2-dev libhiredis-dev libpq-dev pkg-config
 	redis-server postgresql
 	kamailio kamailio-presence-modules kamailio-postgres-modules
-	sip-tester
+	sip-tester dnsmasq-base
 )
 
 # Seconds to wait for each service to answer.
