@@ -16,9 +16,9 @@ final class SIPStreamConnectionHandler: ChannelInboundHandler, RemovableChannelH
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private let id: SIPConnectionPool.ConnectionID
+    private let id: SIPStreamConnectionPool.ConnectionID
     private let transport: SIPStreamTransport
-    private let direction: SIPConnectionPool.Direction
+    private let direction: SIPStreamConnectionPool.Direction
     /// Outbound: the destination asked for. Inbound: the remote address, known once active.
     private var peer: SIPDestination?
     private var decoder: SIPStreamDecoder
@@ -28,7 +28,7 @@ final class SIPStreamConnectionHandler: ChannelInboundHandler, RemovableChannelH
     private var readSinceReport = false
 
     /// `peer` is the destination of an outbound connection, nil for an inbound one.
-    init(id: SIPConnectionPool.ConnectionID, transport: SIPStreamTransport, direction: SIPConnectionPool.Direction, peer: SIPDestination?) {
+    init(id: SIPStreamConnectionPool.ConnectionID, transport: SIPStreamTransport, direction: SIPStreamConnectionPool.Direction, peer: SIPDestination?) {
         self.id = id
         self.transport = transport
         self.direction = direction

@@ -9,7 +9,7 @@ import Synchronization
 /// SIP over TCP or TLS (RFC 3261 §18, RFC 5630): listens for connections, sends messages over a reused or
 /// new connection per destination, frames what arrives and hands each message to `onMessage`.
 ///
-/// The pure ``SIPConnectionPool`` decides reuse, opening and closing. This class keeps it on one event loop
+/// The pure ``SIPStreamConnectionPool`` decides reuse, opening and closing. This class keeps it on one event loop
 /// (``eventLoop``) and carries out its actions. Connections run on any loop of the group; their
 /// ``SIPStreamConnectionHandler`` frames on that loop and reports to this one.
 ///
@@ -41,9 +41,9 @@ public final class SIPStreamTransport: @unchecked Sendable {
     private let lastConnectionID = Atomic<UInt64>(0)
 
     // Event loop state.
-    private var pool: SIPConnectionPool
-    private var connections: [SIPConnectionPool.ConnectionID: Connection] = [:]
-    private var timers: [SIPConnectionPool.ConnectionID: Scheduled<Void>] = [:]
+    private var pool: SIPStreamConnectionPool
+    private var connections: [SIPStreamConnectionPool.ConnectionID: Connection] = [:]
+    private var timers: [SIPStreamConnectionPool.ConnectionID: Scheduled<Void>] = [:]
     private var listeners: [Channel] = []
     private var isClosed = false
 
@@ -78,7 +78,7 @@ public final class SIPStreamTransport: @unchecked Sendable {
         logger[metadataKey: "sip.transport"] = "\(kind)"
         self.logger = logger
         self.onMessage = onMessage
-        self.pool = SIPConnectionPool(configuration: .init(
+        self.pool = SIPStreamConnectionPool(configuration: .init(
             idleTimeout: options.idleTimeout, connectTimeout: options.connectTimeout, maxConnections: max(1, options.maxConnections)))
         if kind == .tls {
             let tls = options.tls ?? TLSOptions()
@@ -187,11 +187,11 @@ public final class SIPStreamTransport: @unchecked Sendable {
 
     // MARK: - Sending (event loop)
 
-    private func nextConnectionID() -> SIPConnectionPool.ConnectionID {
+    private func nextConnectionID() -> SIPStreamConnectionPool.ConnectionID {
         lastConnectionID.wrappingAdd(1, ordering: .relaxed).newValue
     }
 
-    private func connection(to destination: SIPDestination) async throws(SIPTransportError) -> (SIPConnectionPool.ConnectionID, Channel) {
+    private func connection(to destination: SIPDestination) async throws(SIPTransportError) -> (SIPStreamConnectionPool.ConnectionID, Channel) {
         let newID = nextConnectionID()
         do {
             return try await eventLoop.flatSubmit { self.acquire(destination, newID: newID) }.get()
@@ -203,13 +203,13 @@ public final class SIPStreamTransport: @unchecked Sendable {
     }
 
     private func acquire(
-        _ destination: SIPDestination, newID: SIPConnectionPool.ConnectionID
-    ) -> EventLoopFuture<(SIPConnectionPool.ConnectionID, Channel)> {
+        _ destination: SIPDestination, newID: SIPStreamConnectionPool.ConnectionID
+    ) -> EventLoopFuture<(SIPStreamConnectionPool.ConnectionID, Channel)> {
         eventLoop.preconditionInEventLoop()
         guard !isClosed else {
             return eventLoop.makeFailedFuture(SIPTransportError(code: .closed, context: "\(destination): transport closed"))
         }
-        switch pool.acquire(SIPConnectionKey(destination), newID: newID, now: .now) {
+        switch pool.acquire(SIPStreamConnectionKey(destination), newID: newID, now: .now) {
         case .reuse(let id), .wait(let id):
             guard let connection = connections[id] else {
                 preconditionFailure("pool and connection table disagree about connection \(id)")
@@ -229,7 +229,7 @@ public final class SIPStreamTransport: @unchecked Sendable {
     }
 
     private func open(
-        _ id: SIPConnectionPool.ConnectionID, to destination: SIPDestination, actions: [SIPConnectionPool.Action]
+        _ id: SIPStreamConnectionPool.ConnectionID, to destination: SIPDestination, actions: [SIPStreamConnectionPool.Action]
     ) -> EventLoopFuture<Channel> {
         let tlsContext: NIOSSLContext?
         switch clientTLS {
@@ -274,7 +274,7 @@ public final class SIPStreamTransport: @unchecked Sendable {
     // MARK: - Connection events (event loop)
 
     /// The outbound TCP connect finished (on TLS the handshake follows).
-    private func connected(_ id: SIPConnectionPool.ConnectionID, channel: Channel) {
+    private func connected(_ id: SIPStreamConnectionPool.ConnectionID, channel: Channel) {
         guard var connection = connections[id] else {
             channel.close(promise: nil)  // Given up on (timed out, transport closed) while connecting.
             return
@@ -284,8 +284,8 @@ public final class SIPStreamTransport: @unchecked Sendable {
         connections[id] = connection
     }
 
-    private func inboundActive(_ id: SIPConnectionPool.ConnectionID, channel: Channel, peer: SIPDestination) {
-        guard !isClosed, let actions = pool.inboundOpened(id, key: SIPConnectionKey(transport: kind, address: peer.address), now: .now)
+    private func inboundActive(_ id: SIPStreamConnectionPool.ConnectionID, channel: Channel, peer: SIPDestination) {
+        guard !isClosed, let actions = pool.inboundOpened(id, key: SIPStreamConnectionKey(transport: kind, address: peer.address), now: .now)
         else {
             logger.warning(
                 "refusing an inbound SIP connection", metadata: [
@@ -299,7 +299,7 @@ public final class SIPStreamTransport: @unchecked Sendable {
         logger.debug("inbound connection", metadata: ["sip.peer": "\(peer)", "sip.connection": "\(id)"])
     }
 
-    private func established(_ id: SIPConnectionPool.ConnectionID, channel: Channel) {
+    private func established(_ id: SIPStreamConnectionPool.ConnectionID, channel: Channel) {
         guard var connection = connections[id], !connection.isReady else { return }
         connection.isReady = true
         connection.channel = channel
@@ -310,14 +310,14 @@ public final class SIPStreamTransport: @unchecked Sendable {
         logger.debug("connection established", metadata: ["sip.peer": "\(connection.peer)", "sip.connection": "\(id)"])
     }
 
-    private func connectionFailed(_ id: SIPConnectionPool.ConnectionID, _ error: SIPTransportError) {
+    private func connectionFailed(_ id: SIPStreamConnectionPool.ConnectionID, _ error: SIPTransportError) {
         guard let connection = forget(id) else { return }
         logger.info("SIP stream connection failed", metadata: ["sip.connection": "\(id)", "error": "\(error)"])
         if !connection.isReady { connection.ready.fail(error) }
         connection.channel?.close(promise: nil)
     }
 
-    private func connectionClosed(_ id: SIPConnectionPool.ConnectionID) {
+    private func connectionClosed(_ id: SIPStreamConnectionPool.ConnectionID) {
         guard let connection = forget(id) else { return }
         logger.debug("connection closed", metadata: ["sip.peer": "\(connection.peer)", "sip.connection": "\(id)"])
         if !connection.isReady {
@@ -329,13 +329,13 @@ public final class SIPStreamTransport: @unchecked Sendable {
     }
 
     /// Removes `id` from the pool and the table, cancelling its timer.
-    private func forget(_ id: SIPConnectionPool.ConnectionID) -> Connection? {
+    private func forget(_ id: SIPStreamConnectionPool.ConnectionID) -> Connection? {
         pool.removed(id)
         timers.removeValue(forKey: id)?.cancel()
         return connections.removeValue(forKey: id)
     }
 
-    private func run(_ actions: [SIPConnectionPool.Action]) {
+    private func run(_ actions: [SIPStreamConnectionPool.Action]) {
         for action in actions {
             switch action {
             case .scheduleTimer(let id, let timer, let at, let generation):
@@ -389,24 +389,24 @@ public final class SIPStreamTransport: @unchecked Sendable {
 
     // MARK: - Reports from the connection handlers (any loop)
 
-    func handlerInboundActive(_ id: SIPConnectionPool.ConnectionID, channel: Channel, peer: SIPDestination) {
+    func handlerInboundActive(_ id: SIPStreamConnectionPool.ConnectionID, channel: Channel, peer: SIPDestination) {
         eventLoop.execute { self.inboundActive(id, channel: channel, peer: peer) }
     }
 
-    func handlerEstablished(_ id: SIPConnectionPool.ConnectionID, channel: Channel) {
+    func handlerEstablished(_ id: SIPStreamConnectionPool.ConnectionID, channel: Channel) {
         eventLoop.execute { self.established(id, channel: channel) }
     }
 
-    func handlerFailed(_ id: SIPConnectionPool.ConnectionID, _ error: SIPTransportError) {
+    func handlerFailed(_ id: SIPStreamConnectionPool.ConnectionID, _ error: SIPTransportError) {
         eventLoop.execute { self.connectionFailed(id, error) }
     }
 
-    func handlerActivity(_ id: SIPConnectionPool.ConnectionID) {
+    func handlerActivity(_ id: SIPStreamConnectionPool.ConnectionID) {
         let now = ContinuousClock.now
         eventLoop.execute { self.pool.activity(id, now: now) }
     }
 
-    func handlerClosed(_ id: SIPConnectionPool.ConnectionID) {
+    func handlerClosed(_ id: SIPStreamConnectionPool.ConnectionID) {
         eventLoop.execute { self.connectionClosed(id) }
     }
 }

@@ -6,7 +6,7 @@
 /// not the connection's current one is stale and ignored. Activity does not re-arm the idle timer: when it
 /// fires early it is re-armed for `lastActivity + idleTimeout`, so one timer per connection suffices.
 /// The runner (``SIPStreamTransport``) owns the sockets and carries out the actions.
-struct SIPConnectionPool: Sendable {
+struct SIPStreamConnectionPool: Sendable {
     /// Identifies one connection for its whole life; never reused.
     typealias ConnectionID = UInt64
 
@@ -75,7 +75,7 @@ struct SIPConnectionPool: Sendable {
     /// What the pool knows about one connection.
     struct Entry: Sendable, Equatable {
         /// The destination key it serves.
-        var key: SIPConnectionKey
+        var key: SIPStreamConnectionKey
         /// Who opened it.
         var direction: Direction
         /// Phase.
@@ -91,7 +91,7 @@ struct SIPConnectionPool: Sendable {
     /// Every open connection.
     private(set) var entries: [ConnectionID: Entry] = [:]
     /// The connection each key's sends use.
-    private var byKey: [SIPConnectionKey: ConnectionID] = [:]
+    private var byKey: [SIPStreamConnectionKey: ConnectionID] = [:]
     private var lastGeneration: UInt64 = 0
 
     init(configuration: Configuration) {
@@ -102,10 +102,10 @@ struct SIPConnectionPool: Sendable {
     var count: Int { entries.count }
 
     /// The connection sends to `key` use, if any.
-    func connection(for key: SIPConnectionKey) -> ConnectionID? { byKey[key] }
+    func connection(for key: SIPStreamConnectionKey) -> ConnectionID? { byKey[key] }
 
     /// A send to `key` wants a connection; `newID` is used if one must be opened.
-    mutating func acquire(_ key: SIPConnectionKey, newID: ConnectionID, now: ContinuousClock.Instant) -> Acquisition {
+    mutating func acquire(_ key: SIPStreamConnectionKey, newID: ConnectionID, now: ContinuousClock.Instant) -> Acquisition {
         if let id = byKey[key], var entry = entries[id] {
             switch entry.state {
             case .established:
@@ -127,7 +127,7 @@ struct SIPConnectionPool: Sendable {
     /// A peer connected to us from `key`; nil means refuse it (connection limit reached).
     ///
     /// The newest connection from a key serves sends to it; an older one stays open until it closes.
-    mutating func inboundOpened(_ id: ConnectionID, key: SIPConnectionKey, now: ContinuousClock.Instant) -> [Action]? {
+    mutating func inboundOpened(_ id: ConnectionID, key: SIPStreamConnectionKey, now: ContinuousClock.Instant) -> [Action]? {
         guard entries.count < configuration.maxConnections else { return nil }
         precondition(entries[id] == nil, "connection id \(id) reused")
         let generation = nextGeneration()

@@ -8,7 +8,7 @@ import NIOCore
 /// address. Inbound connections (and sends with no server name, or an IP literal as server name, which
 /// are verified against the address itself) use a nil name, so a reply to an inbound connection finds it.
 /// Plain TCP ignores the name.
-struct SIPConnectionKey: Hashable, Sendable, CustomStringConvertible {
+struct SIPStreamConnectionKey: Hashable, Sendable, CustomStringConvertible {
     /// Transport of the connection.
     var transport: SIPTransportKind
     /// Remote address and port.
