@@ -1,0 +1,131 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `lamplighter-bench [--quick]`: SIP parse/serialize throughput and UDP transaction cost, as a table.
+@main
+enum LamplighterBench {
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == UDPRoundTrip.responderFlag {
+            await UDPRoundTrip.runResponder()
+            return
+        }
+        var quick = false
+        var only: String?
+        var rest = arguments[...]
+        while let argument = rest.popFirst() {
+            switch argument {
+            case "--quick": quick = true
+            case "--only" where ["core", "udp"].contains(rest.first ?? ""): only = rest.popFirst()
+            case "--help", "-h": usage(status: 0)
+            default: usage(status: 2)
+            }
+        }
+        let runs = quick ? 3 : 7
+        let runDuration: Duration = quick ? .milliseconds(300) : .seconds(1)
+        let transactions = quick ? 2_000 : 20_000
+        let udpTimeLimit: Duration = quick ? .seconds(3) : .seconds(10)
+
+        let machine = Machine.current()
+        print("# lamplighter-bench\(quick ? " --quick" : "")")
+        print("")
+        print("machine: \(machine.cpus) CPUs online (nproc), \(machine.cpuModel); load average at start \(machine.loadAverage)")
+        print("")
+
+        if only != "udp" {
+            runCore(runs: runs, duration: runDuration)
+        }
+        if only != "core" {
+            await runUDP(transactions: transactions, timeLimit: udpTimeLimit)
+        }
+        print("load average at end \(Machine.current().loadAverage)")
+    }
+
+    static func usage(status: Int32) -> Never {
+        print("""
+            usage: lamplighter-bench [--quick] [--only core|udp]
+
+            Measures SIPCore parse/serialize throughput on one thread (a ~830-byte PUBLISH with a PIDF
+            body and its 200 OK) and SIPStack UDP OPTIONS transactions over 127.0.0.1 against a
+            responder in a child process, sequentially and 64 at a time. Prints Markdown tables.
+              --quick        fewer and shorter runs (about 10 s instead of about 1 minute)
+              --only core    only the SIPCore parse/serialize figures
+              --only udp     only the UDP transaction figures
+            """)
+        exit(status)
+    }
+
+    static func runCore(runs: Int, duration runDuration: Duration) {
+        let core = runSIPCoreBenchmarks(runs: runs, duration: runDuration)
+        print("## SIPCore, one thread (\(runs) runs of \(runDuration) after a warm-up; rates per CPU-second of the thread)")
+        print("")
+        print("| operation | bytes | median /s | best /s | median /s (wall clock) | target /s | median ÷ target |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for f in core {
+            print("| \(f.name) | \(f.bytes) | \(grouped(f.medianPerCPUSecond)) | \(grouped(f.bestPerCPUSecond)) | \(grouped(f.medianPerWallSecond)) | ≥ \(grouped(f.target)) | \(fixed(f.medianPerCPUSecond / f.target, 2))× |")
+        }
+        print("")
+    }
+
+    static func runUDP(transactions: Int, timeLimit udpTimeLimit: Duration) async {
+        let cpuTarget = 20.0  // µs of CPU per UDP transaction on our side
+        do {
+            let report = try await UDPRoundTrip.run(count: transactions, timeLimit: udpTimeLimit)
+            print("## SIPStack UDP transactions: OPTIONS → 200 OK over 127.0.0.1 (responder: \(UDPRoundTrip.responderDescription))")
+            print("")
+            print("| mode | transactions | failed | tx/s (wall clock) | CPU µs/tx, ours (user + sys) | target µs/tx | target ÷ ours | CPU µs/tx, responder (user + sys) |")
+            print("|---|---:|---:|---:|---:|---:|---:|---:|")
+            for f in report.figures {
+                let count = "\(grouped(Double(f.completed)))\(f.timeCapped ? " (time cap \(udpTimeLimit))" : "")"
+                print("| \(f.name) | \(count) | \(f.failed) | \(grouped(f.perWallSecond)) | \(split(f, f.ourCPU)) | < \(fixed(cpuTarget, 0)) | \(fixed(cpuTarget / f.ourMicrosecondsPerTransaction, 2))× | \(split(f, f.responderCPU)) |")
+            }
+            print("")
+            print("peak RSS: bench process \(mebibytes(report.peakRSS)) (\(mebibytes(report.rssBefore)) before the UDP phases), responder")
+            print("\(mebibytes(report.responderPeakRSS)). Memory grows with the rate: completed transactions and their timers are kept")
+            print("for a while (client: Timer K 5 s, Timer F 32 s; server: Timer J 32 s).")
+        } catch {
+            print("UDP round trip failed: \(error)")
+            exit(1)
+        }
+        print("")
+    }
+}
+
+/// "151.8 (62.1 + 89.7)": CPU µs per transaction, user + system.
+func split(_ figure: RoundTripFigure, _ cpu: ProcessCPU) -> String {
+    "\(fixed(figure.perTransaction(cpu.total), 1)) (\(fixed(figure.perTransaction(cpu.user), 1)) + \(fixed(figure.perTransaction(cpu.system), 1)))"
+}
+
+/// 1234567.8 → "1,234,568".
+func grouped(_ value: Double) -> String {
+    let digits = String(Int(value.rounded()))
+    var out = ""
+    for (i, c) in digits.reversed().enumerated() {
+        if i > 0, i % 3 == 0, c != "-" { out.append(",") }
+        out.append(c)
+    }
+    return String(out.reversed())
+}
+
+/// Fixed-point formatting without Foundation.
+func fixed(_ value: Double, _ decimals: Int) -> String {
+    guard value.isFinite else { return "–" }
+    var scale = 1.0
+    for _ in 0..<decimals { scale *= 10 }
+    let scaled = Int((abs(value) * scale).rounded())
+    let whole = scaled / Int(scale)
+    let frac = scaled % Int(scale)
+    var text = (value < 0 ? "-" : "") + String(whole)
+    if decimals > 0 {
+        let f = String(frac)
+        text += "." + String(repeating: "0", count: decimals - f.count) + f
+    }
+    return text
+}
+
+func mebibytes(_ bytes: Int) -> String {
+    "\(fixed(Double(bytes) / 1_048_576, 1)) MiB"
+}
