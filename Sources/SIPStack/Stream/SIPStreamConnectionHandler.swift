@@ -23,6 +23,7 @@ final class SIPStreamConnectionHandler: ChannelInboundHandler, RemovableChannelH
     private var peer: SIPDestination?
     private var decoder: SIPStreamDecoder
     private var logger: Logger
+    private var active = false
     private var established = false
     private var reportedClosed = false
     private var readSinceReport = false
@@ -40,6 +41,7 @@ final class SIPStreamConnectionHandler: ChannelInboundHandler, RemovableChannelH
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        active = true
         if direction == .inbound {
             guard let remote = context.channel.remoteAddress else {
                 context.close(promise: nil)
@@ -104,7 +106,8 @@ final class SIPStreamConnectionHandler: ChannelInboundHandler, RemovableChannelH
             logger.debug("SIP stream connection error", metadata: ["error": "\(error)"])
         } else {
             let destination = peer.map { "\($0)" } ?? "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")"
-            let failure = transport.kind == .tls
+            // Once TCP is up, only the TLS handshake (or its checks) can fail before the connection is usable.
+            let failure = transport.kind == .tls && active
                 ? SIPTransportError(code: .tlsHandshakeFailed, context: "\(destination): \(error)")
                 : SIPTransportError(code: .connectFailed, context: "\(destination): \(error)")
             logger.info("SIP stream connection failed before it was usable", metadata: ["error": "\(failure)"])

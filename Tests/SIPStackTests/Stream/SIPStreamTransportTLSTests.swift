@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 import SIPCore
 import Testing
 @testable import SIPStack
@@ -118,6 +119,47 @@ import Testing
             return error.code == .tlsHandshakeFailed && error.context.contains("missing-ca.pem")
         }
         await badCA.close()
+        await server.close()
+    }
+
+    @Test func aClosedPortIsAConnectFailureNotAHandshakeFailure() async throws {
+        let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let port = probe.localAddress!.port!
+        try await probe.close()
+        let client = Support.transport(.tls, options: Support.tlsOptions(), inbox: MessageInbox())
+        await #expect {
+            try await client.send(Support.request(), to: Support.destination(.tls, try SocketAddress(ipAddress: "127.0.0.1", port: port), serverName: "localhost"))
+        } throws: { error in
+            guard let error = error as? SIPTransportError else { return false }
+            return error.code == .connectFailed && error.context.contains("tls:127.0.0.1:\(port) (localhost)")
+        }
+        await client.close()
+    }
+
+    @Test func aHandshakeThatNeverCompletesTimesOutOnBothSides() async throws {
+        // A TCP server that accepts and never answers the ClientHello.
+        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        var options = Support.tlsOptions()
+        options.connectTimeout = .milliseconds(300)
+        let client = Support.transport(.tls, options: options, inbox: MessageInbox())
+        await #expect {
+            try await client.send(Support.request(), to: Support.destination(.tls, silent.localAddress!, serverName: "localhost"))
+        } throws: { error in
+            guard let error = error as? SIPTransportError else { return false }
+            return error.code == .tlsHandshakeFailed && error.context.contains("not done within")
+        }
+        #expect(await client.openConnectionCount == 0)
+        await client.close()
+        try await silent.close()
+
+        // A client that connects to our listener and never starts the handshake is dropped at the deadline.
+        var serverOptions = Support.tlsOptions(certificate: "server")
+        serverOptions.connectTimeout = .milliseconds(300)
+        let server = Support.transport(.tls, options: serverOptions, inbox: MessageInbox())
+        let raw = try await RawStreamPeer.connect(to: try await server.listen(host: "127.0.0.1", port: 0))
+        #expect(await raw.waitUntil(timeout: .seconds(3)) { _, closed in closed })
+        #expect(await server.openConnectionCount == 0)
+        await raw.close()
         await server.close()
     }
 
