@@ -1,0 +1,480 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A real SIPp (Debian's `sip-tester`, 3.6.1, installed by `deploy/test`) playing a scenario on UDP on
+/// 127.0.0.1, for tests that need a peer behaving in a scripted way: silent, dropping requests,
+/// challenging.
+///
+/// sipp listens on a free port of 127.0.0.1 (`-i 127.0.0.1 -bind_local`; its control and media sockets on
+/// 127.0.0.1 too), runs `-m` calls, and traces the messages it sent and received (`-trace_msg`) and
+/// unexpected events (`-trace_err`) into a private temporary folder, also its working directory.
+///
+/// It never outlives the test: it is always given `-timeout N -timeout_error`, so it exits by itself (status
+/// 255) after N seconds whatever the scenario waits for; ``stop()`` and `deinit` terminate it; and it runs
+/// under a small `sh` watchdog that kills it when the test process's end of a pipe closes, so it also ends
+/// when the test process exits or crashes.
+///
+/// Exit statuses (sipp's): 0 every call reached the scenario's end, 1 a call failed, 97 stopped by a command
+/// or SIGTERM, 99 no call at all, 255 fatal (`-timeout_error` reached, or an `<error>` action in the
+/// scenario), 254 could not bind its socket. Killed by a signal gives 128 + the signal.
+///
+/// ```swift
+/// let sipp = try await Sipp.start(.dropTwo, in: sippScenarios)
+/// // send to 127.0.0.1:\(sipp.port) ...
+/// #expect(try await sipp.waitForExit(timeout: .seconds(10)) == 0, "\(sipp.messageLog)")
+/// ```
+public final class Sipp: @unchecked Sendable {
+    /// The scenarios of `Tests/SIPStackTests/Resources/sipp/` (UAS, any non-INVITE method), with the options
+    /// each one needs.
+    public enum Scenario: String, Sendable, CaseIterable {
+        /// Receives a request and never answers anything (every request of the call is received and ignored).
+        /// Ends by the global timeout: exit 255, "timed out" in ``errorLog``.
+        case silent = "uas_silent"
+        /// Ignores the first two copies of a request and answers the third 200. Needs `-nr`: without it sipp
+        /// recognizes the retransmissions (identical hash) and absorbs them before the scenario sees them.
+        case dropTwo = "uas_drop_two"
+        /// Answers the first request 401 (``Sipp/digestRealm``, nonce `lamplighter-<pid>-<call>`, MD5,
+        /// qop auth); checks the retry's Authorization with `<verifyauth>` against the `auth_user` and
+        /// `auth_password` keys, and answers 200 (exit 0) if valid, else 401 again with the same nonce and
+        /// ends with an `<error>` "wrong credentials" (exit 255).
+        case digest = "uas_digest"
+
+        /// The scenario file in `directory` (the `sipp` folder of the SIPStackTests resources).
+        public func file(in directory: URL) -> URL {
+            directory.appendingPathComponent(rawValue + ".xml")
+        }
+
+        /// Options the scenario needs.
+        public var arguments: [String] {
+            switch self {
+            case .dropTwo: ["-nr"]
+            case .silent, .digest: []
+            }
+        }
+
+        /// Keys (`-key`) with their default values.
+        public var keys: [String: String] {
+            switch self {
+            case .digest: ["auth_user": Sipp.digestUsername, "auth_password": Sipp.digestPassword]
+            case .silent, .dropTwo: [:]
+            }
+        }
+    }
+
+    /// The realm of ``Scenario/digest``'s challenge.
+    public static let digestRealm = "lamplighter.test"
+    /// The username ``Scenario/digest`` accepts unless the `auth_user` key says otherwise.
+    public static let digestUsername = "lamplighter"
+    /// The password ``Scenario/digest`` accepts unless the `auth_password` key says otherwise.
+    public static let digestPassword = "lamplighter-secret"
+
+    /// sipp did not start, or did not end in time.
+    public struct Failure: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// One message of the `-trace_msg` log.
+    public struct LoggedMessage: Sendable, Equatable {
+        /// Whether sipp received or sent it.
+        public var received: Bool
+        /// The SIP message as logged, lines joined with CRLF, without the trailing empty lines.
+        public var text: String
+        /// Its first line (request line or status line).
+        public var firstLine: String { text.split(separator: "\r\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "" }
+    }
+
+    /// The address sipp listens on.
+    public let host = "127.0.0.1"
+    /// The UDP port sipp listens on.
+    public let port: Int
+    /// The scenario file.
+    public let scenario: URL
+    /// The sipp command line (for failure messages).
+    public let commandLine: [String]
+    /// The private folder holding the logs (removed on deinit).
+    public let directory: URL
+
+    /// The `sh` watchdog's pid (sipp is its child).
+    private let watchdogPID: pid_t
+    private let lifeline: Int32
+    private let lock = NSLock()
+    private var lifelineClosed = false
+    private var reapedStatus: Int32?
+
+    private var messagesPath: String { directory.appendingPathComponent("messages.log").path }
+    private var errorsPath: String { directory.appendingPathComponent("errors.log").path }
+    private var stdoutPath: String { directory.appendingPathComponent("screen.log").path }
+    private var stderrPath: String { directory.appendingPathComponent("stderr.log").path }
+    private var pidPath: String { directory.appendingPathComponent("sipp.pid").path }
+
+    private init(watchdogPID: pid_t, lifeline: Int32, port: Int, scenario: URL, commandLine: [String], directory: URL) {
+        self.watchdogPID = watchdogPID
+        self.lifeline = lifeline
+        self.port = port
+        self.scenario = scenario
+        self.commandLine = commandLine
+        self.directory = directory
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    // MARK: - Starting
+
+    /// Starts one of the bundled scenarios found in `directory`; `keys` are added to (and override) the
+    /// scenario's default keys, `arguments` to its options.
+    public static func start(
+        _ scenario: Scenario, in directory: URL, maxCalls: Int = 1, timeout: Duration = .seconds(10),
+        keys: [String: String] = [:], arguments: [String] = []
+    ) async throws -> Sipp {
+        try await start(scenarioFile: scenario.file(in: directory), maxCalls: maxCalls, timeout: timeout,
+                        keys: scenario.keys.merging(keys) { $1 }, arguments: scenario.arguments + arguments)
+    }
+
+    /// Starts sipp with `scenarioFile` and waits until it listens.
+    ///
+    /// - Parameters:
+    ///   - maxCalls: `-m`: sipp exits once this many calls ended.
+    ///   - timeout: `-timeout` (whole seconds, rounded up) with `-timeout_error`: sipp exits with 255 after it,
+    ///     whatever the scenario waits for.
+    ///   - keys: `-key name value` pairs, for `[name]` in the scenario.
+    ///   - arguments: further sipp options.
+    public static func start(
+        scenarioFile: URL, maxCalls: Int = 1, timeout: Duration = .seconds(10), keys: [String: String] = [:],
+        arguments: [String] = []
+    ) async throws -> Sipp {
+        let executable = try executablePath()
+        guard FileManager.default.isReadableFile(atPath: scenarioFile.path) else {
+            throw Failure(message: "sipp scenario \(scenarioFile.path) not found")
+        }
+        let seconds = max(1, Int((Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18).rounded(.up)))
+        var lastFailure = ""
+        for _ in 0..<5 {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UniqueNames.make("sipp"))
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            let port = try freePort()
+            var commandLine = [
+                executable, "-sf", scenarioFile.path,
+                "-t", "u1", "-i", "127.0.0.1", "-p", String(port), "-bind_local",
+                "-ci", "127.0.0.1", "-mi", "127.0.0.1",
+                "-m", String(maxCalls), "-timeout", "\(seconds)s", "-timeout_error", "-nostdin",
+                "-trace_msg", "-message_file", directory.appendingPathComponent("messages.log").path,
+                "-trace_err", "-error_file", directory.appendingPathComponent("errors.log").path,
+            ]
+            for (key, value) in keys.sorted(by: { $0.key < $1.key }) {
+                commandLine += ["-key", key, value]
+            }
+            commandLine += arguments
+            let sipp = try launch(commandLine, port: port, scenario: scenarioFile, directory: directory)
+            switch await sipp.waitUntilListening(timeout: .seconds(10)) {
+            case .ready:
+                return sipp
+            case .exited(let status) where status == 254:
+                lastFailure = sipp.standardError  // another process took the port in between: try another one
+                sipp.stop()
+            case .exited(let status):
+                let message = "sipp exited at start with status \(status): \(commandLine.joined(separator: " "))\n"
+                    + sipp.standardError + sipp.errorLog
+                sipp.stop()
+                throw Failure(message: message)
+            case .notListening:
+                let message = "sipp did not listen on 127.0.0.1:\(port) within 10 s: \(commandLine.joined(separator: " "))\n"
+                    + sipp.standardError
+                sipp.stop()
+                throw Failure(message: message)
+            }
+        }
+        throw Failure(message: "sipp found no free port:\n\(lastFailure)")
+    }
+
+    /// The sipp executable: `LAMPLIGHTER_TEST_SIPP`, else `sipp` on PATH.
+    public static func executablePath() throws -> String {
+        let environment = ProcessInfo.processInfo.environment
+        if let path = environment["LAMPLIGHTER_TEST_SIPP"], !path.isEmpty {
+            guard FileManager.default.isExecutableFile(atPath: path) else {
+                throw Failure(message: "LAMPLIGHTER_TEST_SIPP=\(path) is not an executable")
+            }
+            return path
+        }
+        for folder in (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
+            let candidate = "\(folder)/sipp"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw Failure(message: "sipp is not on PATH: run the tests with deploy/test, which installs it (Debian package "
+                      + "sip-tester), or apt-get install -y sip-tester")
+    }
+
+    /// Runs sipp under `sh` in folder `$1`: sipp in the background, a second child waiting for end-of-file on
+    /// fd 3 (our pipe) and then terminating it; the script writes sipp's pid to `sipp.pid` and exits with
+    /// sipp's status.
+    private static let watchdog = """
+        cd "$1" || exit 125
+        shift
+        exec 3<&0
+        "$@" </dev/null 3<&- &
+        child=$!
+        echo "$child" > sipp.pid
+        ( read -r _ <&3; kill -TERM "$child" 2>/dev/null ) </dev/null &
+        watcher=$!
+        exec 3<&-
+        wait "$child"
+        status=$?
+        kill "$watcher" 2>/dev/null
+        exit "$status"
+        """
+
+    /// Signals reset to their default action in the watchdog (and so in sipp).
+    private static let defaultSignals = [SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGALRM, SIGTERM, SIGCHLD, SIGUSR1, SIGUSR2]
+
+    /// Spawns the watchdog with posix_spawn rather than Foundation's Process, which passes on the calling
+    /// thread's signal mask: from a Swift concurrency (Dispatch) thread that blocks SIGCHLD and SIGTERM, so
+    /// `sh` would wait forever for sipp, and sipp would ignore SIGTERM. Here the mask is empty, the usual
+    /// signals have their default action, and no descriptor but stdin/stdout/stderr is inherited.
+    private static func launch(_ commandLine: [String], port: Int, scenario: URL, directory: URL) throws -> Sipp {
+        var pipeEnds: [Int32] = [-1, -1]
+        guard pipe(&pipeEnds) == 0 else { throw Failure(message: "pipe() failed (errno \(errno))") }
+        _ = fcntl(pipeEnds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(pipeEnds[1], F_SETFD, FD_CLOEXEC)
+        defer { close(pipeEnds[0]) }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in defaultSignals { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, pipeEnds[0], 0)
+        posix_spawn_file_actions_addopen(&actions, 1, directory.appendingPathComponent("screen.log").path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, directory.appendingPathComponent("stderr.log").path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        // Close whatever else is open (sockets of the test, other watchdogs' pipes): a closed one is ignored.
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+            if let fd = Int32(entry), fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+        }
+
+        let arguments = ["/bin/sh", "-c", watchdog, "sh", directory.path] + commandLine
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, environ)
+        guard result == 0 else {
+            close(pipeEnds[1])
+            throw Failure(message: "posix_spawn /bin/sh failed (error \(result))")
+        }
+        return Sipp(watchdogPID: pid, lifeline: pipeEnds[1], port: port, scenario: scenario, commandLine: commandLine,
+                    directory: directory)
+    }
+
+    private enum Readiness {
+        case ready
+        case exited(Int32)
+        case notListening
+    }
+
+    /// Waits until sipp's own process holds a UDP socket bound to 127.0.0.1:`port` (not some other process
+    /// that took the port in between).
+    private func waitUntilListening(timeout: Duration) async -> Readiness {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let status = exitStatus { return .exited(status) }
+            #if os(Linux)
+            if let pid = sippPID, let inode = Self.udpSocketInode(port: port), Self.socketInodes(pid: pid).contains(inode) {
+                return .ready
+            }
+            #else
+            if sippPID != nil {
+                try? await Task.sleep(for: .milliseconds(500))
+                return exitStatus.map { .exited($0) } ?? .ready
+            }
+            #endif
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return .notListening
+    }
+
+    private var sippPID: pid_t? {
+        guard let text = try? String(contentsOfFile: pidPath, encoding: .utf8) else { return nil }
+        return pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// The inode of the UDP socket bound to 127.0.0.1:`port`, from /proc/net/udp.
+    private static func udpSocketInode(port: Int) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: "/proc/net/udp") else { return nil }
+        defer { try? handle.close() }
+        guard let data = try? handle.readToEnd() else { return nil }
+        let local = "0100007F:" + String(format: "%04X", port)
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if fields.count > 9, fields[1] == local { return String(fields[9]) }
+        }
+        return nil
+    }
+
+    /// The inodes of the sockets process `pid` holds.
+    private static func socketInodes(pid: pid_t) -> Set<String> {
+        let folder = "/proc/\(pid)/fd"
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+        var inodes = Set<String>()
+        for entry in entries {
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(folder)/\(entry)"),
+                  target.hasPrefix("socket:[") else { continue }
+            inodes.insert(String(target.dropFirst("socket:[".count).dropLast()))
+        }
+        return inodes
+    }
+
+    /// A UDP port of 127.0.0.1 that is free right now.
+    private static func freePort() throws -> Int {
+        for _ in 0..<20 {
+            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            guard fd >= 0 else { break }
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = 0
+            address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+            }
+            if bound { return Int(UInt16(bigEndian: address.sin_port)) }
+        }
+        throw Failure(message: "no free UDP port on 127.0.0.1 (errno \(errno))")
+    }
+
+    // MARK: - Running
+
+    /// Whether sipp (its watchdog) still runs.
+    public var isRunning: Bool { exitStatus == nil }
+
+    /// Waits until sipp exits by itself and returns its exit status (see the type's documentation). If it
+    /// still runs after `timeout`, it is stopped and ``Failure`` thrown.
+    public func waitForExit(timeout: Duration) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let status = exitStatus { return status }
+            guard ContinuousClock.now < deadline else {
+                stop()
+                throw Failure(message: "sipp (\(scenario.lastPathComponent)) still ran after \(timeout); stopped it.\n"
+                              + "errors: \(errorLog)\nmessages:\n\(messageLog)")
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Terminates sipp (SIGTERM through the watchdog, then SIGKILL) and waits until it has exited. Idempotent;
+    /// the logs stay readable until the object goes away.
+    public func stop() {
+        let first: Bool = lock.withLock {
+            defer { lifelineClosed = true }
+            return !lifelineClosed
+        }
+        if first { close(lifeline) }
+        if waitForExit(within: .seconds(3)) { return }
+        if let pid = sippPID { kill(pid, SIGKILL) }
+        kill(watchdogPID, SIGKILL)
+        _ = waitForExit(within: .seconds(3))
+    }
+
+    /// Polls until the watchdog (so sipp) has exited; false on timeout.
+    private func waitForExit(within timeout: Duration) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while exitStatus == nil {
+            if ContinuousClock.now >= deadline { return false }
+            usleep(5_000)
+        }
+        return true
+    }
+
+    /// The exit status once exited (sipp's, or 128 + the signal that killed it), nil while running. Reaps
+    /// the watchdog.
+    private var exitStatus: Int32? {
+        lock.withLock {
+            if let reapedStatus { return reapedStatus }
+            var status: Int32 = 0
+            let result = waitpid(watchdogPID, &status, WNOHANG)
+            if result == watchdogPID {
+                reapedStatus = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+            } else if result == -1, errno == ECHILD {
+                reapedStatus = -1  // reaped elsewhere: gone, status unknown
+            }
+            return reapedStatus
+        }
+    }
+
+    // MARK: - Logs
+
+    /// The `-trace_msg` log: every message sent and received, with timestamps.
+    public var messageLog: String { Self.read(messagesPath) }
+    /// The `-trace_err` log: unexpected messages, `<error>` actions, the timeout.
+    public var errorLog: String { Self.read(errorsPath) }
+    /// What sipp wrote on standard error (start-up errors).
+    public var standardError: String { Self.read(stderrPath) }
+
+    /// The messages of ``messageLog``, in order.
+    public var messages: [LoggedMessage] { Self.parseMessages(messageLog) }
+    /// The messages sipp received.
+    public var received: [LoggedMessage] { messages.filter(\.received) }
+    /// The messages sipp sent.
+    public var sent: [LoggedMessage] { messages.filter { !$0.received } }
+
+    private static func read(_ path: String) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { return "" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Splits a `-trace_msg` log: each entry is a dashed line with a timestamp, `UDP message received [N]
+    /// bytes :` or `UDP message sent (N bytes):`, an empty line, then the message.
+    public static func parseMessages(_ log: String) -> [LoggedMessage] {
+        var out: [LoggedMessage] = []
+        // "\r\n" is one Character: split bytes, with CRLF and LF alike as line ends.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(log.utf8.count)
+        for byte in log.utf8 where byte != 0x0D { bytes.append(byte) }
+        let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        var i = 0
+        while i < lines.count {
+            let line = lines[i]
+            guard line.hasPrefix("-----"), i + 1 < lines.count else {
+                i += 1
+                continue
+            }
+            let header = lines[i + 1]
+            let isReceived = header.contains("message received")
+            guard isReceived || header.contains("message sent") else {
+                i += 1
+                continue
+            }
+            var j = i + 2
+            while j < lines.count, lines[j].trimmingCharacters(in: .whitespaces).isEmpty { j += 1 }
+            var body: [String] = []
+            while j < lines.count, !lines[j].hasPrefix("-----") {
+                body.append(lines[j])
+                j += 1
+            }
+            while let last = body.last, last.trimmingCharacters(in: .whitespaces).isEmpty { body.removeLast() }
+            out.append(LoggedMessage(received: isReceived, text: body.joined(separator: "\r\n")))
+            i = j
+        }
+        return out
+    }
+}
