@@ -20,6 +20,11 @@ import Darwin
 /// ends; and because it runs under a small `sh` watchdog that kills it when the test process's end of a
 /// pipe closes, it also ends when the test process exits or crashes without stopping it.
 ///
+/// It is spawned with `posix_spawn` rather than Foundation's `Process`, to give it an empty signal mask:
+/// a child inherits the mask of the spawning thread, and Swift's worker threads block SIGTERM and SIGCHLD
+/// (so dnsmasq would ignore SIGTERM and `sh` would never see its child exit). The lifeline (a socket
+/// pair) is made close-on-exec atomically, so that no other child inherits our end.
+///
 /// ```swift
 /// try await Dnsmasq.run([.srv("_sip._udp.pbx.test", target: "sip1.pbx.test", port: 5070), .host("sip1.pbx.test", ipv4: "127.0.0.1")]) { dns in
 ///     let nameserver = try SocketAddress(ipAddress: dns.host, port: dns.port)
@@ -71,15 +76,18 @@ public final class Dnsmasq: @unchecked Sendable {
     /// dnsmasq's log (queries included), for failure messages.
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    private let process: Process
-    private let lifeline: FileHandle
+    /// The watchdog shell's process id.
+    private let pid: pid_t
+    /// Our end (write) of the pipe whose end-of-file makes the watchdog kill dnsmasq.
+    private let lifeline: Int32
     private let directory: String
     private let logPath: String
     private let lock = NSLock()
     private var stopped = false
+    private var exited = false
 
-    /// Stops the process (watchdog) under `sh`: dnsmasq runs in the background, a second child waits for
-    /// end-of-file on fd 3 (our pipe) and then kills it; the script exits with dnsmasq's status.
+    /// The watchdog under `sh`: dnsmasq runs in the background, a second child waits for end-of-file on
+    /// fd 3 (our pipe) and then terminates it; the script exits with dnsmasq's status.
     private static let watchdog = """
         exec 3<&0
         "$@" </dev/null 3<&- &
@@ -93,8 +101,8 @@ public final class Dnsmasq: @unchecked Sendable {
         exit "$status"
         """
 
-    private init(process: Process, lifeline: FileHandle, port: Int, directory: String, logPath: String) {
-        self.process = process
+    private init(pid: pid_t, lifeline: Int32, port: Int, directory: String, logPath: String) {
+        self.pid = pid
         self.lifeline = lifeline
         self.port = port
         self.directory = directory
@@ -102,8 +110,8 @@ public final class Dnsmasq: @unchecked Sendable {
     }
 
     deinit {
-        // Closing our end of the pipe makes the watchdog kill dnsmasq, even if stop() was never called.
-        if !stopped { try? lifeline.close() }
+        // Closing our end of the pipe makes the watchdog end dnsmasq, even if stop() was never called.
+        if !stopped { close(lifeline) }
     }
 
     /// Starts dnsmasq serving `records`, and waits until it answers.
@@ -156,8 +164,16 @@ public final class Dnsmasq: @unchecked Sendable {
         }
     }
 
-    /// Whether the dnsmasq process (and its watchdog) still runs.
-    public var isRunning: Bool { process.isRunning }
+    /// Whether the watchdog (and so dnsmasq) still runs; reaps it once it has exited.
+    public var isRunning: Bool {
+        lock.withLock {
+            guard !exited else { return false }
+            var status: Int32 = 0
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid || (result < 0 && errno == ECHILD) { exited = true }
+            return !exited
+        }
+    }
 
     /// Terminates dnsmasq and waits until it has exited; removes its temporary folder. Idempotent.
     public func stop() async {
@@ -165,14 +181,17 @@ public final class Dnsmasq: @unchecked Sendable {
             defer { stopped = true }
             return !stopped
         }
-        if first { try? lifeline.close() }
+        if first { close(lifeline) }
         let deadline = ContinuousClock.now + .seconds(5)
-        while process.isRunning, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
+        while isRunning, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
         }
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
+        if isRunning {
+            // The watchdog did not end: kill the shell; its watcher child, which saw the pipe close, ends dnsmasq.
+            kill(pid, SIGKILL)
+            while isRunning {
+                try? await Task.sleep(for: .milliseconds(5))
+            }
         }
         try? FileManager.default.removeItem(atPath: directory)
     }
@@ -181,11 +200,6 @@ public final class Dnsmasq: @unchecked Sendable {
 
     private static func launch(_ records: [Record], localDomains: [String], ttl: Int?, port: Int, directory: String) throws -> Dnsmasq {
         let logPath = directory + "/dnsmasq-\(port).log"
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        guard let logHandle = FileHandle(forWritingAtPath: logPath) else {
-            throw StartFailure(message: "cannot write \(logPath)")
-        }
-        defer { try? logHandle.close() }
         var arguments = [
             "--no-daemon", "--keep-in-foreground", "--port=\(port)", "--listen-address=127.0.0.1", "--bind-interfaces",
             "--no-resolv", "--no-hosts", "--conf-file=/dev/null", "--pid-file=\(directory)/dnsmasq-\(port).pid",
@@ -194,19 +208,46 @@ public final class Dnsmasq: @unchecked Sendable {
         arguments += localDomains.map { "--local=/\($0)/" }
         if let ttl { arguments.append("--local-ttl=\(ttl)") }
         arguments += records.map(\.argument)
+        let argv = ["/bin/sh", "-c", watchdog, "sh", executable] + arguments
 
-        let lifeline = Pipe()
-        // Only the watchdog may hold the write end's counterpart; never let another child inherit ours.
-        _ = fcntl(lifeline.fileHandleForWriting.fileDescriptor, F_SETFD, FD_CLOEXEC)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", watchdog, "sh", executable] + arguments
-        process.standardInput = lifeline.fileHandleForReading
-        process.standardOutput = logHandle
-        process.standardError = logHandle
-        try process.run()
-        try? lifeline.fileHandleForReading.close()
-        return Dnsmasq(process: process, lifeline: lifeline.fileHandleForWriting, port: port, directory: directory, logPath: logPath)
+        let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard log >= 0 else { throw StartFailure(message: "cannot write \(logPath) (errno \(errno))") }
+        defer { close(log) }
+        // A socket pair rather than pipe2 (not exported to Swift): also made close-on-exec atomically.
+        var pipeEnds: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pipeEnds) == 0 else {
+            throw StartFailure(message: "socketpair failed (errno \(errno))")
+        }
+        defer { close(pipeEnds[0]) }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, pipeEnds[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, log, 1)
+        posix_spawn_file_actions_adddup2(&actions, log, 2)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGCHLD, SIGPIPE, SIGUSR1, SIGUSR2, SIGALRM] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let cArguments = argv.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, "/bin/sh", &actions, &attributes, cArguments, environ)
+        guard spawned == 0 else {
+            close(pipeEnds[1])
+            throw StartFailure(message: "cannot start /bin/sh for dnsmasq (error \(spawned))")
+        }
+        return Dnsmasq(pid: pid, lifeline: pipeEnds[1], port: port, directory: directory, logPath: logPath)
     }
 
     private enum Readiness {
@@ -218,7 +259,7 @@ public final class Dnsmasq: @unchecked Sendable {
     private func waitUntilAnswering(timeout: Duration) async -> Readiness {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            guard process.isRunning else { return .exited(log) }
+            guard isRunning else { return .exited(log) }
             if Self.answers(host: host, port: port) { return .ready }
             try? await Task.sleep(for: .milliseconds(20))
         }

@@ -74,7 +74,9 @@ public struct DNSClient: DNSLookup {
                 .connect(to: nameserver)
                 .get()
         } catch {
-            throw DNSError(code: .transportFailed, context: "\(question) to \(nameserver): cannot open a socket: \(error)")
+            let failure = DNSError(code: .transportFailed, context: "\(question) to \(nameserver): cannot open a socket: \(error)")
+            handler.abandon(failure)
+            throw failure
         }
         let result: Result<DNSMessage, any Error> = await withTaskCancellationHandler {
             do {

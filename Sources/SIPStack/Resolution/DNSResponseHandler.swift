@@ -48,6 +48,11 @@ final class DNSResponseHandler: ChannelInboundHandler, @unchecked Sendable {
         eventLoop.execute { self.finish(.failure(DNSError(code: .cancelled, context: "\(self.what): cancelled"))) }
     }
 
+    /// Ends the query with `error` before it started (the socket could not be opened).
+    func abandon(_ error: DNSError) {
+        eventLoop.execute { self.finish(.failure(error)) }
+    }
+
     private func send() {
         eventLoop.preconditionInEventLoop()
         guard !finished, let channel else { return }
@@ -74,6 +79,7 @@ final class DNSResponseHandler: ChannelInboundHandler, @unchecked Sendable {
         finished = true
         timer?.cancel()
         timer = nil
+        channel = nil
         switch result {
         case .success(let message): promise.succeed(message)
         case .failure(let error): promise.fail(error)
