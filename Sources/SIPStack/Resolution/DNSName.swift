@@ -26,9 +26,10 @@ enum DNSName {
 
     /// The wire form of `name` (labels, then the root's zero octet), uncompressed.
     ///
-    /// Accepts printable ASCII other than space and backslash (no escape syntax); rejects empty labels,
-    /// labels over 63 octets and names over 255 octets.
+    /// Accepts printable ASCII other than space and backslash (no escape syntax); rejects the empty string
+    /// (the root is `.`), empty labels, labels over 63 octets and names over 255 octets.
     static func encode(_ name: String) throws(DNSError) -> [UInt8] {
+        guard !name.isEmpty else { throw DNSError(code: .invalidName, context: "empty name (the root is \".\")") }
         let text = normalized(name)
         var wire: [UInt8] = []
         if !text.isEmpty {

@@ -11,7 +11,8 @@ public struct ResolvConf: Sendable, Equatable {
         nameservers = []
         for line in text.split(whereSeparator: \.isNewline) {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            guard fields.count >= 2, fields[0] == "nameserver", !fields[0].hasPrefix("#"), !fields[0].hasPrefix(";") else { continue }
+            // A zone (`%eth0`) would be dropped by SocketAddress, giving a link-local address without its interface.
+            guard fields.count >= 2, fields[0] == "nameserver", !fields[1].contains("%") else { continue }
             if let address = try? SocketAddress(ipAddress: String(fields[1]), port: 53) {
                 nameservers.append(address)
             }

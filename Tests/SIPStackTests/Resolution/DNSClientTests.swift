@@ -95,11 +95,14 @@ extension ResolutionTests {
             let probe = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
             let address = probe.localAddress!
             try await probe.close()
+            // The kernel rate-limits ICMP machine-wide (net.ipv4.icmp_msgs_per_sec, burst 50), and parallel
+            // tests on this host may use it up, so one attempt may go unanswered: three attempts of 1 s, and
+            // the query must end before they all time out.
             let started = ContinuousClock.now
             _ = await expectError(.transportFailed) { () async throws(DNSError) in
-                try await client(address, timeout: .seconds(5)).query("pbx.test", type: .a)
+                try await client(address, timeout: .seconds(1), attempts: 3).query("pbx.test", type: .a)
             }
-            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(ContinuousClock.now - started < .seconds(3))
         }
 
         @Test func aNameThatCannotBeQueriedIsRefusedBeforeSending() async throws {
@@ -143,7 +146,7 @@ extension ResolutionTests {
                 options ndots:2
                 #nameserver 192.0.2.99
                 """)
-            #expect(conf.nameservers == [try SocketAddress(ipAddress: "10.255.255.53", port: 53), try SocketAddress(ipAddress: "2001:db8::53", port: 53)])
+            #expect(conf.nameservers.map { "\($0.ipAddress ?? "?") \($0.port ?? 0)" } == ["10.255.255.53 53", "2001:db8::53 53"])
         }
 
         @Test func theSystemClientUsesTheFirstNameserver() throws {
