@@ -18,7 +18,8 @@ import Darwin
 ///
 /// It is always terminated: ``stop()`` ends it; ``run(_:localDomains:ttl:_:)`` stops it however the body
 /// ends; and because it runs under a small `sh` watchdog that kills it when the test process's end of a
-/// pipe closes, it also ends when the test process exits or crashes without stopping it.
+/// socket pair (the lifeline) closes, it also ends when the test process exits or crashes without stopping
+/// it, or drops the ``Dnsmasq`` without stopping it.
 ///
 /// It is spawned with `posix_spawn` rather than Foundation's `Process`, to give it an empty signal mask:
 /// a child inherits the mask of the spawning thread, and Swift's worker threads block SIGTERM and SIGCHLD
@@ -78,7 +79,7 @@ public final class Dnsmasq: @unchecked Sendable {
 
     /// The watchdog shell's process id.
     private let pid: pid_t
-    /// Our end (write) of the pipe whose end-of-file makes the watchdog kill dnsmasq.
+    /// Our end of the lifeline, a socket pair: when it closes, the watchdog ends dnsmasq.
     private let lifeline: Int32
     private let directory: String
     private let logPath: String
@@ -87,7 +88,7 @@ public final class Dnsmasq: @unchecked Sendable {
     private var exited = false
 
     /// The watchdog under `sh`: dnsmasq runs in the background, a second child waits for end-of-file on
-    /// fd 3 (our pipe) and then terminates it; the script exits with dnsmasq's status.
+    /// fd 3 (the lifeline) and then terminates it; the script exits with dnsmasq's status.
     private static let watchdog = """
         exec 3<&0
         "$@" </dev/null 3<&- &
@@ -110,7 +111,7 @@ public final class Dnsmasq: @unchecked Sendable {
     }
 
     deinit {
-        // Closing our end of the pipe makes the watchdog end dnsmasq, even if stop() was never called.
+        // Closing our end of the lifeline makes the watchdog end dnsmasq, even if stop() was never called.
         if !stopped { close(lifeline) }
     }
 
@@ -127,7 +128,6 @@ public final class Dnsmasq: @unchecked Sendable {
             throw StartFailure(message: "\(executable) not found: install Debian's dnsmasq-base (apt-get install -y dnsmasq-base)")
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UniqueNames.make("dnsmasq")).path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var lastFailure = ""
         for _ in 0..<5 {
             let port = try freePort()
@@ -187,7 +187,7 @@ public final class Dnsmasq: @unchecked Sendable {
             try? await Task.sleep(for: .milliseconds(5))
         }
         if isRunning {
-            // The watchdog did not end: kill the shell; its watcher child, which saw the pipe close, ends dnsmasq.
+            // The watchdog did not end: kill the shell; its watcher child, which saw the lifeline close, ends dnsmasq.
             kill(pid, SIGKILL)
             while isRunning {
                 try? await Task.sleep(for: .milliseconds(5))
@@ -199,6 +199,7 @@ public final class Dnsmasq: @unchecked Sendable {
     // MARK: - Starting
 
     private static func launch(_ records: [Record], localDomains: [String], ttl: Int?, port: Int, directory: String) throws -> Dnsmasq {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let logPath = directory + "/dnsmasq-\(port).log"
         var arguments = [
             "--no-daemon", "--keep-in-foreground", "--port=\(port)", "--listen-address=127.0.0.1", "--bind-interfaces",
@@ -214,16 +215,16 @@ public final class Dnsmasq: @unchecked Sendable {
         guard log >= 0 else { throw StartFailure(message: "cannot write \(logPath) (errno \(errno))") }
         defer { close(log) }
         // A socket pair rather than pipe2 (not exported to Swift): also made close-on-exec atomically.
-        var pipeEnds: [Int32] = [-1, -1]
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pipeEnds) == 0 else {
+        var lifelineEnds: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &lifelineEnds) == 0 else {
             throw StartFailure(message: "socketpair failed (errno \(errno))")
         }
-        defer { close(pipeEnds[0]) }
+        defer { close(lifelineEnds[0]) }
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, pipeEnds[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, lifelineEnds[0], 0)
         posix_spawn_file_actions_adddup2(&actions, log, 1)
         posix_spawn_file_actions_adddup2(&actions, log, 2)
 
@@ -244,10 +245,10 @@ public final class Dnsmasq: @unchecked Sendable {
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, "/bin/sh", &actions, &attributes, cArguments, environ)
         guard spawned == 0 else {
-            close(pipeEnds[1])
+            close(lifelineEnds[1])
             throw StartFailure(message: "cannot start /bin/sh for dnsmasq (error \(spawned))")
         }
-        return Dnsmasq(pid: pid, lifeline: pipeEnds[1], port: port, directory: directory, logPath: logPath)
+        return Dnsmasq(pid: pid, lifeline: lifelineEnds[1], port: port, directory: directory, logPath: logPath)
     }
 
     private enum Readiness {

@@ -137,6 +137,27 @@ extension ResolutionTests {
             }
         }
 
+        @Test func droppingTheDnsmasqHelperWithoutStoppingItEndsTheServer() async throws {
+            var dns: Dnsmasq? = try await Dnsmasq.start([.host("x.test", ipv4: "127.0.0.9")])
+            var options = DNSClient.Options()
+            options.timeout = .milliseconds(200)
+            options.attempts = 1
+            let client = DNSClient(nameserver: try SocketAddress(ipAddress: dns!.host, port: dns!.port), options: options)
+            #expect(try await client.query("x.test", type: .a).addresses(.a, of: "x.test") == [DNSIPAddress(127, 0, 0, 9)])
+            dns = nil
+            let deadline = ContinuousClock.now + .seconds(5)
+            var stillAnswering = true
+            while stillAnswering, ContinuousClock.now < deadline {
+                do throws(DNSError) {
+                    _ = try await client.query("x.test", type: .a)
+                    try? await Task.sleep(for: .milliseconds(20))
+                } catch {
+                    stillAnswering = false  // refused (ICMP) or, if ICMP is rate-limited, timed out
+                }
+            }
+            #expect(!stillAnswering, "dnsmasq still answers after its Dnsmasq was released")
+        }
+
         @Test func theDnsmasqHelperStopsItsServer() async throws {
             let dns = try await Dnsmasq.start([.host("x.test", ipv4: "127.0.0.9")])
             #expect(dns.isRunning)
