@@ -21,9 +21,10 @@ import Darwin
 /// under a small `sh` watchdog that kills it when the test process's end of a pipe closes, so it also ends
 /// when the test process exits or crashes.
 ///
-/// Exit statuses (sipp's): 0 every call reached the scenario's end, 1 a call failed, 97 stopped by a command
-/// or SIGTERM, 99 no call at all, 255 fatal (`-timeout_error` reached, or an `<error>` action in the
-/// scenario), 254 could not bind its socket. Killed by a signal gives 128 + the signal.
+/// Exit statuses (sipp's): 0 every call reached the scenario's end, 1 a call failed, 97 stopped by an internal
+/// command, 99 no call at all, 255 fatal (`-timeout_error` reached, or an `<error>` action in the scenario),
+/// 254 could not bind its socket. Killed by a signal gives 128 + the signal. After ``stop()`` (SIGTERM) sipp
+/// 3.6.1 exits 0 even with a call in progress: judge a stopped sipp by its logs, not its status.
 ///
 /// ```swift
 /// let sipp = try await Sipp.start(.dropTwo, in: sippScenarios)
@@ -381,6 +382,17 @@ public final class Sipp: @unchecked Sendable {
         }
     }
 
+    /// Waits until sipp has logged at least `count` received messages (the message log is written as they
+    /// come); false if it has not after `timeout` or has exited short of them.
+    public func waitUntilReceived(_ count: Int, timeout: Duration = .seconds(5)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while received.count < count {
+            guard ContinuousClock.now < deadline, isRunning else { return received.count >= count }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return true
+    }
+
     /// Terminates sipp (SIGTERM through the watchdog, then SIGKILL) and waits until it has exited. Idempotent;
     /// the logs stay readable until the object goes away.
     public func stop() {
@@ -429,6 +441,8 @@ public final class Sipp: @unchecked Sendable {
     public var errorLog: String { Self.read(errorsPath) }
     /// What sipp wrote on standard error (start-up errors).
     public var standardError: String { Self.read(stderrPath) }
+    /// sipp's statistics screens (its standard output): calls, retransmissions, timeouts per scenario step.
+    public var screen: String { Self.read(stdoutPath) }
 
     /// The messages of ``messageLog``, in order.
     public var messages: [LoggedMessage] { Self.parseMessages(messageLog) }

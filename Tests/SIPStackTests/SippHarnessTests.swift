@@ -61,16 +61,19 @@ import Testing
     }
 
     @Test func silentReceivesEverythingAndAnswersNothingUntilTheTimeout() async throws {
-        let sipp = try await Sipp.start(.silent, in: Self.scenarios, timeout: .seconds(2))
+        let sipp = try await Sipp.start(.silent, in: Self.scenarios, timeout: .seconds(4))
         let peer = try await RawUDPPeer()
-        let options = request(to: sipp, from: peer, branch: "z9hG4bK-silent-1", callID: UniqueNames.make("silent"))
+        let callID = UniqueNames.make("silent")
+        let options = request(to: sipp, from: peer, branch: "z9hG4bK-silent-1", callID: callID)
         for _ in 0..<3 {
             try await peer.send(options, to: address(sipp))
             #expect(await peer.receive(timeout: .milliseconds(200)) == nil)
         }
-        let publish = request("PUBLISH", to: sipp, from: peer, branch: "z9hG4bK-silent-2", callID: UniqueNames.make("silent"), cseq: 2)
+        // A new transaction of the same call (-m 1: a new Call-ID would be a second call) is ignored too.
+        let publish = request("PUBLISH", to: sipp, from: peer, branch: "z9hG4bK-silent-2", callID: callID, cseq: 2)
         try await peer.send(publish, to: address(sipp))
         #expect(await peer.receive(timeout: .milliseconds(200)) == nil)
+        #expect(await sipp.waitUntilReceived(4), "\(sipp.messageLog)")
 
         let status = try await sipp.waitForExit(timeout: .seconds(10))
         #expect(status == 255, "sipp's global timeout (-timeout_error)")
@@ -110,14 +113,17 @@ import Testing
 
     /// Why uas_drop_two needs -nr: without it sipp absorbs retransmissions before the scenario sees them.
     @Test func withoutNrSippAbsorbsRetransmissions() async throws {
-        let sipp = try await Sipp.start(scenarioFile: Sipp.Scenario.dropTwo.file(in: Self.scenarios), timeout: .seconds(2))
+        let sipp = try await Sipp.start(scenarioFile: Sipp.Scenario.dropTwo.file(in: Self.scenarios), timeout: .seconds(20))
         let peer = try await RawUDPPeer()
         let options = request(to: sipp, from: peer, branch: "z9hG4bK-absorbed", callID: UniqueNames.make("absorbed"))
         for _ in 0..<4 {
             try await peer.send(options, to: address(sipp))
             #expect(await peer.receive(timeout: .milliseconds(150)) == nil)
         }
-        #expect(try await sipp.waitForExit(timeout: .seconds(10)) == 255)
+        #expect(await sipp.waitUntilReceived(4), "\(sipp.messageLog)")
+        #expect(sipp.isRunning, "still waiting in the second <recv>")
+        sipp.stop()
+        #expect(!sipp.isRunning)
         #expect(sipp.received.count == 4, "logged, yet never reached the third <recv>")
         #expect(sipp.sent.isEmpty)
         await peer.close()
