@@ -135,7 +135,13 @@ import Testing
         let serverInbox = MessageInbox()
         let server = Support.transport(options: SIPStreamTransport.Options(idleTimeout: .milliseconds(200)), inbox: serverInbox)
         let client = Support.transport(inbox: MessageInbox())
-        let address = try await server.listen(host: "127.0.0.1", port: 0)
+        // The listener is restarted on its port below. An ephemeral port (bind to 0) could meanwhile be taken
+        // by a parallel test's outgoing connection, so use one below the ephemeral range.
+        var bound: SocketAddress?
+        for candidate in (21_000..<25_000).shuffled().prefix(50) where bound == nil {
+            bound = try? await server.listen(host: "127.0.0.1", port: candidate)
+        }
+        let address = try #require(bound)
 
         try await client.send(Support.request(), to: Support.destination(.tcp, address))
         _ = try await serverInbox.message(0)
@@ -210,9 +216,9 @@ import Testing
 
     @Test func connectingToAClosedPortFailsWithConnectFailedNamingTheDestination() async throws {
         // A port that was just free: bind, note it, close.
-        let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-        let port = probe.localAddress!.port!
-        try await probe.close()
+        // Port 1: nothing listens there, and unlike a probed-then-closed ephemeral port no parallel test can
+        // take it in the meantime.
+        let port = 1
 
         let client = Support.transport(inbox: MessageInbox())
         let destination = Support.destination(.tcp, try SocketAddress(ipAddress: "127.0.0.1", port: port))
