@@ -161,7 +161,7 @@ import Testing
 
     /// A retransmission of the challenged request gets the same 401 again (sipp's own retransmission handling).
     @Test func digestRepeatsTheChallengeToARetransmission() async throws {
-        let sipp = try await Sipp.start(.digest, in: Self.scenarios, timeout: .seconds(2))
+        let sipp = try await Sipp.start(.digest, in: Self.scenarios, timeout: .seconds(10))  // stopped below; a short global timeout could end sipp before it is seen listening on a loaded machine
         let peer = try await RawUDPPeer()
         let options = request(to: sipp, from: peer, branch: "z9hG4bK-rt", callID: UniqueNames.make("digest"))
         try await peer.send(options, to: address(sipp))
