@@ -131,9 +131,10 @@ import Testing
     }
 
     @Test func afterThePeerClosesTheConnectionTheNextSendReconnects() async throws {
-        // The server drops idle connections after 200 ms; the client would keep them for a minute.
+        // The server drops idle connections after 1 s (long enough that a loaded machine still delivers the
+        // first message before it); the client would keep them for a minute.
         let serverInbox = MessageInbox()
-        let server = Support.transport(options: SIPStreamTransport.Options(idleTimeout: .milliseconds(200)), inbox: serverInbox)
+        let server = Support.transport(options: SIPStreamTransport.Options(idleTimeout: .seconds(1)), inbox: serverInbox)
         let client = Support.transport(inbox: MessageInbox())
         let address = try await server.listen(host: "127.0.0.1", port: 0)
 
