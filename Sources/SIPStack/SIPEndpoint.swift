@@ -60,8 +60,14 @@ public final class SIPEndpoint: @unchecked Sendable {
     private struct Client {
         var transaction: NonInviteClientTransaction
         var request: SIPRequest
+        /// The request serialized once, for the first send and every retransmission.
+        var bytes: [UInt8]
         var destination: SIPDestination
-        var continuation: CheckedContinuation<Result<SIPResponse, SIPTransactionError>, Never>?
+        var continuation: CheckedContinuation<(Result<SIPResponse, SIPTransactionError>, SIPRequest), Never>?
+        /// Armed timers, cancelled when the transaction ends so the event loop's timer heap stays small.
+        var timers: [Scheduled<Void>] = []
+        /// How often the request was sent (more than once means retransmissions).
+        var sends = 0
     }
 
     private struct Server {
@@ -83,7 +89,8 @@ public final class SIPEndpoint: @unchecked Sendable {
     private var streamAddresses: [SIPTransportKind: SocketAddress] = [:]
     private var requestHandler: RequestHandler?
     private var inFlight = 0
-    private var slotWaiters: [CheckedContinuation<Bool, Never>] = []
+    /// Transactions waiting for a slot; started on the event loop as slots free (no thread hop).
+    private var slotWaiters: [(Bool) -> Void] = []
     private var closed = false
 
     private let parseErrors = Counter(label: "lamplighter_sip_parse_errors_total")
@@ -150,11 +157,13 @@ public final class SIPEndpoint: @unchecked Sendable {
         await onLoop {
             self.closed = true
             for (key, entry) in self.clients {
-                entry.continuation?.resume(returning: .failure(SIPTransactionError(code: .shutdown, context: "endpoint closed")))
+                entry.continuation?.resume(returning: (.failure(SIPTransactionError(code: .shutdown, context: "endpoint closed")), entry.request))
+                entry.timers.forEach { $0.cancel() }
                 self.clients[key] = nil
             }
-            for waiter in self.slotWaiters { waiter.resume(returning: false) }
+            let waiters = self.slotWaiters
             self.slotWaiters.removeAll()
+            for waiter in waiters { waiter(false) }
         }
         try? await channel.close()
     }
@@ -180,11 +189,11 @@ public final class SIPEndpoint: @unchecked Sendable {
         guard !destinations.isEmpty else {
             throw SIPTransactionError(code: .unresolvable, context: "no destination for \(request.method.name) \(request.uri)")
         }
-        guard await acquireSlot() else { throw SIPTransactionError(code: .shutdown, context: "endpoint closed") }
-        defer { eventLoop.execute { self.releaseSlot() } }
+        let slot = SlotHold()
+        defer { if slot.held { eventLoop.execute { self.releaseSlot() } } }
         var lastError = SIPTransactionError(code: .unresolvable, context: "no destination")
         for (index, destination) in destinations.enumerated() {
-            let result = await runAuthenticated(request, to: destination)
+            let result = await runAuthenticated(request, to: destination, slot: slot)
             switch result {
             case .success(let response) where response.statusCode == 503 && index < destinations.count - 1:
                 failovers.increment()
@@ -207,11 +216,13 @@ public final class SIPEndpoint: @unchecked Sendable {
 
     /// One destination: the transaction, and for each 401/407 one authenticated retry (never a loop: the
     /// authenticator fails a second challenge with the same nonce).
-    private func runAuthenticated(_ request: SIPRequest, to destination: SIPDestination) async -> Result<SIPResponse, SIPTransactionError> {
+    private func runAuthenticated(
+        _ request: SIPRequest, to destination: SIPDestination, slot: SlotHold
+    ) async -> Result<SIPResponse, SIPTransactionError> {
         var authenticator = DigestAuthenticator(credentials: options.credentials)
         var current = request
         while true {
-            let (result, sent) = await runTransaction(current, to: destination)
+            let (result, sent) = await runTransaction(current, to: destination, slot: slot)
             guard case .success(let response) = result, response.statusCode == 401 || response.statusCode == 407,
                   !options.credentials.isEmpty else { return result }
             switch authenticator.responseReceived(response, to: sent) {
@@ -229,39 +240,64 @@ public final class SIPEndpoint: @unchecked Sendable {
     }
 
     /// Runs one client transaction; returns its outcome and the request as sent (with the endpoint's Via).
+    ///
+    /// The first transaction of a `send` also takes the caller's slot, in the same hop to the event loop.
     private func runTransaction(
-        _ request: SIPRequest, to requested: SIPDestination
+        _ request: SIPRequest, to requested: SIPDestination, slot: SlotHold
     ) async -> (Result<SIPResponse, SIPTransactionError>, SIPRequest) {
-        let sent = NIOLockedValueBox(request)
-        let result: Result<SIPResponse, SIPTransactionError> = await withCheckedContinuation { continuation in
+        await withCheckedContinuation { continuation in
             eventLoop.execute {
-                guard !self.closed else {
-                    continuation.resume(returning: .failure(SIPTransactionError(code: .shutdown, context: "endpoint closed")))
-                    return
+                let start: (Bool) -> Void = { granted in
+                    guard granted, !self.closed else {
+                        continuation.resume(returning: (.failure(SIPTransactionError(code: .shutdown, context: "endpoint closed")), request))
+                        return
+                    }
+                    self.startTransaction(request, to: requested, continuation: continuation)
                 }
-                var destination = requested
-                let branch = Self.newToken(prefix: "z9hG4bK")
-                var stamped = self.stamp(request, branch: branch, transport: destination.transport)
-                if destination.transport == .udp, self.streamSenders[.tcp] != nil,
-                   stamped.serialized().count > self.options.udpSizeLimit {
-                    // RFC 3261 §18.1.1: too large for UDP, send over TCP.
-                    destination.transport = .tcp
-                    stamped = self.stamp(request, branch: branch, transport: .tcp)
+                if slot.held {
+                    start(true)
+                } else if self.closed {
+                    start(false)
+                } else if self.inFlight < self.options.maxClientTransactions {
+                    self.inFlight += 1
+                    slot.held = true
+                    start(true)
+                } else {
+                    self.slotWaiters.append { granted in
+                        slot.held = granted
+                        start(granted)
+                    }
                 }
-                guard destination.transport == .udp || self.streamSenders[destination.transport] != nil else {
-                    continuation.resume(returning: .failure(SIPTransactionError(
-                        code: .transportError, context: "no \(destination.transport) transport configured for \(destination)")))
-                    return
-                }
-                sent.withLockedValue { $0 = stamped }
-                let key = ClientKey(branch: branch, method: request.method.name)
-                var transaction = NonInviteClientTransaction(reliable: destination.transport.isReliable, timers: self.options.timers)
-                let actions = transaction.start(now: .now)
-                self.clients[key] = Client(transaction: transaction, request: stamped, destination: destination, continuation: continuation)
-                self.runClient(actions, for: key)
             }
         }
-        return (result, sent.withLockedValue { $0 })
+    }
+
+    private func startTransaction(
+        _ request: SIPRequest, to requested: SIPDestination,
+        continuation: CheckedContinuation<(Result<SIPResponse, SIPTransactionError>, SIPRequest), Never>
+    ) {
+        eventLoop.preconditionInEventLoop()
+        var destination = requested
+        let branch = Self.newToken(prefix: "z9hG4bK")
+        var stamped = stamp(request, branch: branch, transport: destination.transport)
+        var bytes = stamped.serialized()
+        if destination.transport == .udp, streamSenders[.tcp] != nil, bytes.count > options.udpSizeLimit {
+            // RFC 3261 §18.1.1: too large for UDP, send over TCP.
+            destination.transport = .tcp
+            stamped = stamp(request, branch: branch, transport: .tcp)
+            bytes = stamped.serialized()
+        }
+        guard destination.transport == .udp || streamSenders[destination.transport] != nil else {
+            continuation.resume(returning: (.failure(SIPTransactionError(
+                code: .transportError, context: "no \(destination.transport) transport configured for \(destination)")), stamped))
+            return
+        }
+        let key = ClientKey(branch: branch, method: request.method.name)
+        var transaction = NonInviteClientTransaction(reliable: destination.transport.isReliable, timers: options.timers)
+        let actions = transaction.start(now: .now)
+        clients[key] = Client(
+            transaction: transaction, request: stamped, bytes: bytes, destination: destination, continuation: continuation)
+        runClient(actions, for: key)
     }
 
     private func stamp(_ request: SIPRequest, branch: String, transport: SIPTransportKind) -> SIPRequest {
@@ -277,25 +313,10 @@ public final class SIPEndpoint: @unchecked Sendable {
         return stamped
     }
 
-    private func acquireSlot() async -> Bool {
-        await withCheckedContinuation { continuation in
-            eventLoop.execute {
-                if self.closed {
-                    continuation.resume(returning: false)
-                } else if self.inFlight < self.options.maxClientTransactions {
-                    self.inFlight += 1
-                    continuation.resume(returning: true)
-                } else {
-                    self.slotWaiters.append(continuation)
-                }
-            }
-        }
-    }
-
     private func releaseSlot() {
         eventLoop.preconditionInEventLoop()
         if !slotWaiters.isEmpty {
-            slotWaiters.removeFirst().resume(returning: true)  // The slot passes straight to the next caller.
+            slotWaiters.removeFirst()(true)  // The slot passes straight to the next caller.
         } else {
             inFlight -= 1
         }
@@ -309,39 +330,52 @@ public final class SIPEndpoint: @unchecked Sendable {
             guard var entry = clients[key] else { return }
             switch action {
             case .sendRequest:
-                transmit(.request(entry.request), to: entry.destination) { [weak self] in
+                entry.sends += 1
+                if entry.sends > 1 { retransmissions.increment() }
+                clients[key] = entry
+                transmit(bytes: entry.bytes, message: .request(entry.request), to: entry.destination) { [weak self] in
                     guard let self, var entry = self.clients[key] else { return }
                     let followUp = entry.transaction.transportFailed()
                     self.clients[key] = entry
                     self.runClient(followUp, for: key)
                 }
             case .scheduleTimer(let timer, let at, let generation):
-                if timer == .e { retransmissions.increment() }
-                schedule(at: at) { [weak self] in
+                let handle = schedule(at: at) { [weak self] in
                     guard let self, var entry = self.clients[key] else { return }
                     let followUp = entry.transaction.timerFired(timer, generation: generation, now: .now)
                     self.clients[key] = entry
                     self.runClient(followUp, for: key)
                 }
+                if timer == .k {
+                    // Completed: the E and F timers of Trying/Proceeding are dead; drop them from the heap.
+                    entry.timers.forEach { $0.cancel() }
+                    entry.timers = [handle]
+                } else {
+                    entry.timers.append(handle)
+                }
+                clients[key] = entry
             case .deliverProvisional:
                 break
             case .deliverFinal(let response):
-                entry.continuation?.resume(returning: .success(response))
+                entry.continuation?.resume(returning: (.success(response), entry.request))
                 entry.continuation = nil
                 clients[key] = entry
             case .reportTimeout:
                 timeouts.increment()
-                entry.continuation?.resume(returning: .failure(SIPTransactionError(
+                entry.continuation?.resume(returning: (.failure(SIPTransactionError(
                     code: .timeout,
-                    context: "\(entry.request.method.name) \(entry.request.uri) to \(entry.destination): no final response in \(options.timers.timerF)")))
+                    context: "\(entry.request.method.name) \(entry.request.uri) to \(entry.destination): no final response in \(options.timers.timerF)")),
+                    entry.request))
                 entry.continuation = nil
                 clients[key] = entry
             case .reportTransportError:
-                entry.continuation?.resume(returning: .failure(SIPTransactionError(
-                    code: .transportError, context: "\(entry.request.method.name) to \(entry.destination): send failed")))
+                entry.continuation?.resume(returning: (.failure(SIPTransactionError(
+                    code: .transportError, context: "\(entry.request.method.name) to \(entry.destination): send failed")),
+                    entry.request))
                 entry.continuation = nil
                 clients[key] = entry
             case .terminate:
+                entry.timers.forEach { $0.cancel() }
                 clients[key] = nil
             }
         }
@@ -364,7 +398,7 @@ public final class SIPEndpoint: @unchecked Sendable {
                     self.runServer(followUp, for: key)
                 }
             case .scheduleTimer(let timer, let at, let generation):
-                schedule(at: at) { [weak self] in
+                _ = schedule(at: at) { [weak self] in
                     guard let self, var entry = self.servers[key] else { return }
                     let followUp = entry.transaction.timerFired(timer, generation: generation)
                     self.servers[key] = entry
@@ -416,9 +450,14 @@ public final class SIPEndpoint: @unchecked Sendable {
     // MARK: - I/O (event loop only)
 
     private func transmit(_ message: SIPMessage, to destination: SIPDestination, onFailure: @escaping () -> Void) {
+        transmit(bytes: nil, message: message, to: destination, onFailure: onFailure)
+    }
+
+    /// Sends `message` (already serialized as `bytes` when given) over its transport.
+    private func transmit(bytes: [UInt8]?, message: SIPMessage, to destination: SIPDestination, onFailure: @escaping () -> Void) {
         eventLoop.preconditionInEventLoop()
         if destination.transport == .udp {
-            let buffer = channel.allocator.buffer(bytes: message.serialized())
+            let buffer = channel.allocator.buffer(bytes: bytes ?? message.serialized())
             channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination.address, data: buffer)).whenFailure { [logger] error in
                 logger.warning("SIP send failed", metadata: ["destination": "\(destination)", "error": "\(error)"])
                 onFailure()
@@ -437,10 +476,10 @@ public final class SIPEndpoint: @unchecked Sendable {
         }
     }
 
-    private func schedule(at instant: ContinuousClock.Instant, _ body: @escaping () -> Void) {
+    private func schedule(at instant: ContinuousClock.Instant, _ body: @escaping () -> Void) -> Scheduled<Void> {
         let delay = max(ContinuousClock.now.duration(to: instant), .zero)
         let nanoseconds = delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000
-        eventLoop.scheduleTask(in: .nanoseconds(nanoseconds), body)
+        return eventLoop.scheduleTask(in: .nanoseconds(nanoseconds), body)
     }
 
     private func onLoop<T: Sendable>(_ body: @escaping () -> T) async -> T {
@@ -502,6 +541,11 @@ public final class SIPEndpoint: @unchecked Sendable {
         var generator = SystemRandomNumberGenerator()
         return prefix + String(generator.next() as UInt64, radix: 36) + String(generator.next() as UInt64, radix: 36)
     }
+}
+
+/// Whether a `send` call holds one of the endpoint's transaction slots; only touched on the event loop.
+private final class SlotHold: @unchecked Sendable {
+    var held = false
 }
 
 /// Feeds received datagrams to the endpoint.
