@@ -121,6 +121,10 @@ public final class SIPEndpoint: @unchecked Sendable {
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(options.receiveBufferSize))
             .channelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(options.sendBufferSize))
+            // NIO's datagram default reads 2 KiB and truncates the rest; a SIP datagram may be up to 64 KiB.
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
+            // Drain several datagrams per wake-up under load.
+            .channelOption(.maxMessagesPerRead, value: 16)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
             }

@@ -239,4 +239,17 @@ import Testing
         #expect(try await endpoint.send(removal, to: kamailio).statusCode == 200)
         await endpoint.close()
     }
+
+    @Test func aLargeDatagramIsReadWhole() async throws {
+        let server = try await SIPEndpoint.bind(host: "127.0.0.1", port: 0, logger: logger)
+        let peer = try await RawUDPPeer()
+        var request = rawRequest(port: peer.port, branch: "z9hG4bKlarge")
+        // 6 KB of header: more than NIO's 2 KiB default datagram read, well under the 64 KiB UDP limit.
+        request = request.replacingOccurrences(of: "Max-Forwards: 70\r\n", with: "Max-Forwards: 70\r\nX-Padding: \(String(repeating: "x", count: 6000))\r\n")
+        try await peer.send(request, to: server.localAddress)
+        let reply = try #require(await peer.receive())
+        #expect(reply.hasPrefix("SIP/2.0 200 OK"), "\(reply.prefix(80))")
+        await peer.close()
+        await server.close()
+    }
 }
