@@ -63,6 +63,8 @@ public final class SIPEndpoint: @unchecked Sendable {
         /// The request serialized once, for the first send and every retransmission.
         var bytes: [UInt8]
         var destination: SIPDestination
+        /// The caller's hook for 1xx responses.
+        var onProvisional: (@Sendable (SIPResponse) -> Void)?
         var continuation: CheckedContinuation<(Result<SIPResponse, SIPTransactionError>, SIPRequest), Never>?
         /// Armed timers, cancelled when the transaction ends so the event loop's timer heap stays small.
         var timers: [Scheduled<Void>] = []
@@ -181,7 +183,7 @@ public final class SIPEndpoint: @unchecked Sendable {
 
     /// Sends `request` over UDP to `address` and returns its final response.
     public func send(_ request: SIPRequest, to address: SocketAddress) async throws(SIPTransactionError) -> SIPResponse {
-        try await send(request, to: [SIPDestination(transport: .udp, address: address)])
+        try await send(request, to: [SIPDestination(transport: .udp, address: address)], onProvisional: nil)
     }
 
     /// Sends `request` to the first destination that answers, failing over to the next on timeout, transport
@@ -189,7 +191,11 @@ public final class SIPEndpoint: @unchecked Sendable {
     ///
     /// Waits for a slot when `maxClientTransactions` are in flight. The endpoint owns the Via: any Via in
     /// `request` is replaced by its own (its address, a fresh z9hG4bK branch, rport); Max-Forwards is added.
-    public func send(_ request: SIPRequest, to destinations: [SIPDestination]) async throws(SIPTransactionError) -> SIPResponse {
+    /// `onProvisional` is called on the event loop with each 1xx response (it must not block).
+    public func send(
+        _ request: SIPRequest, to destinations: [SIPDestination],
+        onProvisional: (@Sendable (SIPResponse) -> Void)? = nil
+    ) async throws(SIPTransactionError) -> SIPResponse {
         guard !destinations.isEmpty else {
             throw SIPTransactionError(code: .unresolvable, context: "no destination for \(request.method.name) \(request.uri)")
         }
@@ -197,7 +203,7 @@ public final class SIPEndpoint: @unchecked Sendable {
         defer { if slot.held { eventLoop.execute { self.releaseSlot() } } }
         var lastError = SIPTransactionError(code: .unresolvable, context: "no destination")
         for (index, destination) in destinations.enumerated() {
-            let result = await runAuthenticated(request, to: destination, slot: slot)
+            let result = await runAuthenticated(request, to: destination, slot: slot, onProvisional: onProvisional)
             switch result {
             case .success(let response) where response.statusCode == 503 && index < destinations.count - 1:
                 failovers.increment()
@@ -221,12 +227,13 @@ public final class SIPEndpoint: @unchecked Sendable {
     /// One destination: the transaction, and for each 401/407 one authenticated retry (never a loop: the
     /// authenticator fails a second challenge with the same nonce).
     private func runAuthenticated(
-        _ request: SIPRequest, to destination: SIPDestination, slot: SlotHold
+        _ request: SIPRequest, to destination: SIPDestination, slot: SlotHold,
+        onProvisional: (@Sendable (SIPResponse) -> Void)?
     ) async -> Result<SIPResponse, SIPTransactionError> {
         var authenticator = DigestAuthenticator(credentials: options.credentials)
         var current = request
         while true {
-            let (result, sent) = await runTransaction(current, to: destination, slot: slot)
+            let (result, sent) = await runTransaction(current, to: destination, slot: slot, onProvisional: onProvisional)
             guard case .success(let response) = result, response.statusCode == 401 || response.statusCode == 407,
                   !options.credentials.isEmpty else { return result }
             switch authenticator.responseReceived(response, to: sent) {
@@ -247,7 +254,8 @@ public final class SIPEndpoint: @unchecked Sendable {
     ///
     /// The first transaction of a `send` also takes the caller's slot, in the same hop to the event loop.
     private func runTransaction(
-        _ request: SIPRequest, to requested: SIPDestination, slot: SlotHold
+        _ request: SIPRequest, to requested: SIPDestination, slot: SlotHold,
+        onProvisional: (@Sendable (SIPResponse) -> Void)?
     ) async -> (Result<SIPResponse, SIPTransactionError>, SIPRequest) {
         await withCheckedContinuation { continuation in
             eventLoop.execute {
@@ -256,7 +264,7 @@ public final class SIPEndpoint: @unchecked Sendable {
                         continuation.resume(returning: (.failure(SIPTransactionError(code: .shutdown, context: "endpoint closed")), request))
                         return
                     }
-                    self.startTransaction(request, to: requested, continuation: continuation)
+                    self.startTransaction(request, to: requested, onProvisional: onProvisional, continuation: continuation)
                 }
                 if slot.held {
                     start(true)
@@ -277,7 +285,7 @@ public final class SIPEndpoint: @unchecked Sendable {
     }
 
     private func startTransaction(
-        _ request: SIPRequest, to requested: SIPDestination,
+        _ request: SIPRequest, to requested: SIPDestination, onProvisional: (@Sendable (SIPResponse) -> Void)?,
         continuation: CheckedContinuation<(Result<SIPResponse, SIPTransactionError>, SIPRequest), Never>
     ) {
         eventLoop.preconditionInEventLoop()
@@ -300,7 +308,8 @@ public final class SIPEndpoint: @unchecked Sendable {
         var transaction = NonInviteClientTransaction(reliable: destination.transport.isReliable, timers: options.timers)
         let actions = transaction.start(now: .now)
         clients[key] = Client(
-            transaction: transaction, request: stamped, bytes: bytes, destination: destination, continuation: continuation)
+            transaction: transaction, request: stamped, bytes: bytes, destination: destination,
+            onProvisional: onProvisional, continuation: continuation)
         runClient(actions, for: key)
     }
 
@@ -358,8 +367,8 @@ public final class SIPEndpoint: @unchecked Sendable {
                     entry.timers.append(handle)
                 }
                 clients[key] = entry
-            case .deliverProvisional:
-                break
+            case .deliverProvisional(let response):
+                entry.onProvisional?(response)
             case .deliverFinal(let response):
                 entry.continuation?.resume(returning: (.success(response), entry.request))
                 entry.continuation = nil

@@ -1,5 +1,6 @@
 import LamplighterTestSupport
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import SIPCore
@@ -251,5 +252,26 @@ import Testing
         #expect(reply.hasPrefix("SIP/2.0 200 OK"), "\(reply.prefix(80))")
         await peer.close()
         await server.close()
+    }
+
+    @Test func provisionalResponsesArePassedUp() async throws {
+        let endpoint = try await SIPEndpoint.bind(host: "127.0.0.1", port: 0, logger: logger)
+        let peer = try await RawUDPPeer()
+        let seen = NIOLockedValueBox<[Int]>([])
+        let target = try SIPURI(parsing: "sip:127.0.0.1:\(peer.port)")
+        async let response = endpoint.send(
+            OptionsPing.request(to: target, from: try localURI(endpoint), userAgent: "t"),
+            to: [SIPDestination(transport: .udp, address: peer.channel.localAddress!)],
+            onProvisional: { provisional in seen.withLockedValue { $0.append(provisional.statusCode) } })
+        let request = try SIPParser().parse(Array(try #require(await peer.receive()).utf8))
+        let options = try #require(request.request)
+        for (code, reason) in [(100, "Trying"), (200, "OK")] {
+            let reply = SIPResponse(replyingTo: options, statusCode: code, reason: reason, toTag: "x")
+            try await peer.send(String(decoding: reply.serialized(), as: UTF8.self), to: endpoint.localAddress)
+        }
+        #expect(try await response.statusCode == 200)
+        #expect(seen.withLockedValue { $0 } == [100])
+        await peer.close()
+        await endpoint.close()
     }
 }
