@@ -16,7 +16,7 @@ public struct DNSResponseCode: RawRepresentable, Sendable, Hashable, CustomStrin
     /// NXDOMAIN: the name does not exist.
     public static let nameError = DNSResponseCode(rawValue: 3)
     /// The server does not support the kind of query.
-    public static let notImplemented = DNSResponseCode(rawValue: 4)
+    public static let notImp = DNSResponseCode(rawValue: 4)
     /// The server refuses to answer (policy).
     public static let refused = DNSResponseCode(rawValue: 5)
 
@@ -27,7 +27,7 @@ public struct DNSResponseCode: RawRepresentable, Sendable, Hashable, CustomStrin
         case .formatError: "FORMERR"
         case .serverFailure: "SERVFAIL"
         case .nameError: "NXDOMAIN"
-        case .notImplemented: "NOTIMP"
+        case .notImp: "NOTIMP"
         case .refused: "REFUSED"
         default: "RCODE\(rawValue)"
         }
