@@ -17,14 +17,9 @@ import Darwin
 /// elsewhere). It needs no privileges.
 ///
 /// It is always terminated: ``stop()`` ends it; ``run(_:localDomains:ttl:_:)`` stops it however the body
-/// ends; and because it runs under a small `sh` watchdog that kills it when the test process's end of a
-/// socket pair (the lifeline) closes, it also ends when the test process exits or crashes without stopping
-/// it, or drops the ``Dnsmasq`` without stopping it.
-///
-/// It is spawned with `posix_spawn` rather than Foundation's `Process`, to give it an empty signal mask:
-/// a child inherits the mask of the spawning thread, and Swift's worker threads block SIGTERM and SIGCHLD
-/// (so dnsmasq would ignore SIGTERM and `sh` would never see its child exit). The lifeline (a socket
-/// pair) is made close-on-exec atomically, so that no other child inherits our end.
+/// ends; and because it runs as a ``WatchedProcess`` (under a small `sh` watchdog that kills it when the
+/// test process's end of a socket pair, the lifeline, closes), it also ends when the test process exits or
+/// crashes without stopping it, or drops the ``Dnsmasq`` without stopping it.
 ///
 /// ```swift
 /// try await Dnsmasq.run([.srv("_sip._udp.pbx.test", target: "sip1.pbx.test", port: 5070), .host("sip1.pbx.test", ipv4: "127.0.0.1")]) { dns in
@@ -77,42 +72,16 @@ public final class Dnsmasq: @unchecked Sendable {
     /// dnsmasq's log (queries included), for failure messages.
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    /// The watchdog shell's process id.
-    private let pid: pid_t
-    /// Our end of the lifeline, a socket pair: when it closes, the watchdog ends dnsmasq.
-    private let lifeline: Int32
+    /// dnsmasq under its watchdog; dropping it (without ``stop()``) ends dnsmasq too.
+    private let process: WatchedProcess
     private let directory: String
     private let logPath: String
-    private let lock = NSLock()
-    private var stopped = false
-    private var exited = false
 
-    /// The watchdog under `sh`: dnsmasq runs in the background, a second child waits for end-of-file on
-    /// fd 3 (the lifeline) and then terminates it; the script exits with dnsmasq's status.
-    private static let watchdog = """
-        exec 3<&0
-        "$@" </dev/null 3<&- &
-        child=$!
-        ( read -r _ <&3; kill -TERM "$child" 2>/dev/null ) </dev/null &
-        watcher=$!
-        exec 3<&-
-        wait "$child"
-        status=$?
-        kill "$watcher" 2>/dev/null
-        exit "$status"
-        """
-
-    private init(pid: pid_t, lifeline: Int32, port: Int, directory: String, logPath: String) {
-        self.pid = pid
-        self.lifeline = lifeline
+    private init(process: WatchedProcess, port: Int, directory: String, logPath: String) {
+        self.process = process
         self.port = port
         self.directory = directory
         self.logPath = logPath
-    }
-
-    deinit {
-        // Closing our end of the lifeline makes the watchdog end dnsmasq, even if stop() was never called.
-        if !stopped { close(lifeline) }
     }
 
     /// Starts dnsmasq serving `records`, and waits until it answers.
@@ -165,34 +134,12 @@ public final class Dnsmasq: @unchecked Sendable {
     }
 
     /// Whether the watchdog (and so dnsmasq) still runs; reaps it once it has exited.
-    public var isRunning: Bool {
-        lock.withLock {
-            guard !exited else { return false }
-            var status: Int32 = 0
-            let result = waitpid(pid, &status, WNOHANG)
-            if result == pid || (result < 0 && errno == ECHILD) { exited = true }
-            return !exited
-        }
-    }
+    public var isRunning: Bool { process.isRunning }
 
     /// Terminates dnsmasq and waits until it has exited; removes its temporary folder. Idempotent.
     public func stop() async {
-        let first: Bool = lock.withLock {
-            defer { stopped = true }
-            return !stopped
-        }
-        if first { close(lifeline) }
-        let deadline = ContinuousClock.now + .seconds(5)
-        while isRunning, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        if isRunning {
-            // The watchdog did not end: kill the shell; its watcher child, which saw the lifeline close, ends dnsmasq.
-            kill(pid, SIGKILL)
-            while isRunning {
-                try? await Task.sleep(for: .milliseconds(5))
-            }
-        }
+        // SIGTERM through the watchdog; after 5 s, SIGKILL to the shell, whose watcher child ends dnsmasq.
+        await process.stop(grace: .seconds(5))
         try? FileManager.default.removeItem(atPath: directory)
     }
 
@@ -209,46 +156,12 @@ public final class Dnsmasq: @unchecked Sendable {
         arguments += localDomains.map { "--local=/\($0)/" }
         if let ttl { arguments.append("--local-ttl=\(ttl)") }
         arguments += records.map(\.argument)
-        let argv = ["/bin/sh", "-c", watchdog, "sh", executable] + arguments
-
-        let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard log >= 0 else { throw StartFailure(message: "cannot write \(logPath) (errno \(errno))") }
-        defer { close(log) }
-        // A socket pair rather than pipe2 (not exported to Swift): also made close-on-exec atomically.
-        var lifelineEnds: [Int32] = [-1, -1]
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &lifelineEnds) == 0 else {
-            throw StartFailure(message: "socketpair failed (errno \(errno))")
+        do {
+            let process = try WatchedProcess.spawn([executable] + arguments, standardOutput: logPath, permissions: 0o644)
+            return Dnsmasq(process: process, port: port, directory: directory, logPath: logPath)
+        } catch let failure as WatchedProcess.SpawnFailure {
+            throw StartFailure(message: "cannot start dnsmasq: \(failure.message)")
         }
-        defer { close(lifelineEnds[0]) }
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, lifelineEnds[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, log, 1)
-        posix_spawn_file_actions_adddup2(&actions, log, 2)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGCHLD, SIGPIPE, SIGUSR1, SIGUSR2, SIGALRM] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let cArguments = argv.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, "/bin/sh", &actions, &attributes, cArguments, environ)
-        guard spawned == 0 else {
-            close(lifelineEnds[1])
-            throw StartFailure(message: "cannot start /bin/sh for dnsmasq (error \(spawned))")
-        }
-        return Dnsmasq(pid: pid, lifeline: lifelineEnds[1], port: port, directory: directory, logPath: logPath)
     }
 
     private enum Readiness {

@@ -18,8 +18,8 @@ import Darwin
 ///
 /// It never outlives the test: it is always given `-timeout N -timeout_error`, so it exits by itself (status
 /// 255) after N seconds whatever the scenario waits for; ``stop()`` and `deinit` terminate it; and it runs
-/// under a small `sh` watchdog that kills it when the test process's end of a pipe closes, so it also ends
-/// when the test process exits or crashes.
+/// as a ``WatchedProcess``, under a small `sh` watchdog that kills it when the test process's end of a
+/// socket pair closes, so it also ends when the test process exits or crashes.
 ///
 /// Exit statuses (sipp's): 0 every call reached the scenario's end, 1 a call failed, 97 stopped by an internal
 /// command, 99 no call at all, 255 fatal (`-timeout_error` reached, or an `<error>` action in the scenario),
@@ -103,22 +103,16 @@ public final class Sipp: @unchecked Sendable {
     /// The private folder holding the logs (removed on deinit).
     public let directory: URL
 
-    /// The `sh` watchdog's pid (sipp is its child).
-    private let watchdogPID: pid_t
-    private let lifeline: Int32
-    private let lock = NSLock()
-    private var lifelineClosed = false
-    private var reapedStatus: Int32?
+    /// sipp under its watchdog, which writes sipp's pid to `sipp.pid`.
+    private let process: WatchedProcess
 
     private var messagesPath: String { directory.appendingPathComponent("messages.log").path }
     private var errorsPath: String { directory.appendingPathComponent("errors.log").path }
     private var stdoutPath: String { directory.appendingPathComponent("screen.log").path }
     private var stderrPath: String { directory.appendingPathComponent("stderr.log").path }
-    private var pidPath: String { directory.appendingPathComponent("sipp.pid").path }
 
-    private init(watchdogPID: pid_t, lifeline: Int32, port: Int, scenario: URL, commandLine: [String], directory: URL) {
-        self.watchdogPID = watchdogPID
-        self.lifeline = lifeline
+    private init(process: WatchedProcess, port: Int, scenario: URL, commandLine: [String], directory: URL) {
+        self.process = process
         self.port = port
         self.scenario = scenario
         self.commandLine = commandLine
@@ -216,73 +210,18 @@ public final class Sipp: @unchecked Sendable {
                       + "sip-tester), or apt-get install -y sip-tester")
     }
 
-    /// Runs sipp under `sh` in folder `$1`: sipp in the background, a second child waiting for end-of-file on
-    /// fd 3 (our pipe) and then terminating it; the script writes sipp's pid to `sipp.pid` and exits with
-    /// sipp's status.
-    private static let watchdog = """
-        cd "$1" || exit 125
-        shift
-        exec 3<&0
-        "$@" </dev/null 3<&- &
-        child=$!
-        echo "$child" > sipp.pid
-        ( read -r _ <&3; kill -TERM "$child" 2>/dev/null ) </dev/null &
-        watcher=$!
-        exec 3<&-
-        wait "$child"
-        status=$?
-        kill "$watcher" 2>/dev/null
-        exit "$status"
-        """
-
-    /// Signals reset to their default action in the watchdog (and so in sipp).
-    private static let defaultSignals = [SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGALRM, SIGTERM, SIGCHLD, SIGUSR1, SIGUSR2]
-
-    /// Spawns the watchdog with posix_spawn rather than Foundation's Process, which passes on the calling
-    /// thread's signal mask: from a Swift concurrency (Dispatch) thread that blocks SIGCHLD and SIGTERM, so
-    /// `sh` would wait forever for sipp, and sipp would ignore SIGTERM. Here the mask is empty, the usual
-    /// signals have their default action, and no descriptor but stdin/stdout/stderr is inherited.
+    /// Spawns sipp as a ``WatchedProcess`` working in `directory`, with its standard output and error in
+    /// `screen.log` and `stderr.log` there.
     private static func launch(_ commandLine: [String], port: Int, scenario: URL, directory: URL) throws -> Sipp {
-        var pipeEnds: [Int32] = [-1, -1]
-        guard pipe(&pipeEnds) == 0 else { throw Failure(message: "pipe() failed (errno \(errno))") }
-        _ = fcntl(pipeEnds[0], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(pipeEnds[1], F_SETFD, FD_CLOEXEC)
-        defer { close(pipeEnds[0]) }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in defaultSignals { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, pipeEnds[0], 0)
-        posix_spawn_file_actions_addopen(&actions, 1, directory.appendingPathComponent("screen.log").path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, directory.appendingPathComponent("stderr.log").path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        // Close whatever else is open (sockets of the test, other watchdogs' pipes): a closed one is ignored.
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
-            if let fd = Int32(entry), fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+        do {
+            let process = try WatchedProcess.spawn(
+                commandLine, workingDirectory: directory.path, pidFile: directory.appendingPathComponent("sipp.pid").path,
+                standardOutput: directory.appendingPathComponent("screen.log").path,
+                standardError: directory.appendingPathComponent("stderr.log").path)
+            return Sipp(process: process, port: port, scenario: scenario, commandLine: commandLine, directory: directory)
+        } catch let failure as WatchedProcess.SpawnFailure {
+            throw Failure(message: "cannot start sipp: \(failure.message)")
         }
-
-        let arguments = ["/bin/sh", "-c", watchdog, "sh", directory.path] + commandLine
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, environ)
-        guard result == 0 else {
-            close(pipeEnds[1])
-            throw Failure(message: "posix_spawn /bin/sh failed (error \(result))")
-        }
-        return Sipp(watchdogPID: pid, lifeline: pipeEnds[1], port: port, scenario: scenario, commandLine: commandLine,
-                    directory: directory)
     }
 
     private enum Readiness {
@@ -312,10 +251,7 @@ public final class Sipp: @unchecked Sendable {
         return .notListening
     }
 
-    private var sippPID: pid_t? {
-        guard let text = try? String(contentsOfFile: pidPath, encoding: .utf8) else { return nil }
-        return pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
-    }
+    private var sippPID: pid_t? { process.commandPID }
 
     /// The inode of the UDP socket bound to 127.0.0.1:`port`, from /proc/net/udp.
     private static func udpSocketInode(port: Int) -> String? {
@@ -396,42 +332,12 @@ public final class Sipp: @unchecked Sendable {
     /// Terminates sipp (SIGTERM through the watchdog, then SIGKILL) and waits until it has exited. Idempotent;
     /// the logs stay readable until the object goes away.
     public func stop() {
-        let first: Bool = lock.withLock {
-            defer { lifelineClosed = true }
-            return !lifelineClosed
-        }
-        if first { close(lifeline) }
-        if waitForExit(within: .seconds(3)) { return }
-        if let pid = sippPID { kill(pid, SIGKILL) }
-        kill(watchdogPID, SIGKILL)
-        _ = waitForExit(within: .seconds(3))
-    }
-
-    /// Polls until the watchdog (so sipp) has exited; false on timeout.
-    private func waitForExit(within timeout: Duration) -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while exitStatus == nil {
-            if ContinuousClock.now >= deadline { return false }
-            usleep(5_000)
-        }
-        return true
+        process.stopBlocking(grace: .seconds(3))
     }
 
     /// The exit status once exited (sipp's, or 128 + the signal that killed it), nil while running. Reaps
     /// the watchdog.
-    private var exitStatus: Int32? {
-        lock.withLock {
-            if let reapedStatus { return reapedStatus }
-            var status: Int32 = 0
-            let result = waitpid(watchdogPID, &status, WNOHANG)
-            if result == watchdogPID {
-                reapedStatus = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-            } else if result == -1, errno == ECHILD {
-                reapedStatus = -1  // reaped elsewhere: gone, status unknown
-            }
-            return reapedStatus
-        }
-    }
+    private var exitStatus: Int32? { process.exitStatus }
 
     // MARK: - Logs
 
