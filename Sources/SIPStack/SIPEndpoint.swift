@@ -90,6 +90,11 @@ public final class SIPEndpoint: @unchecked Sendable {
     private var streamSenders: [SIPTransportKind: any StreamSender] = [:]
     private var streamAddresses: [SIPTransportKind: SocketAddress] = [:]
     private var requestHandler: RequestHandler?
+    /// Timers F and K of client transactions and J of server transactions: fixed delays, so FIFO queues.
+    private var clientTimers = [NonInviteClientTransaction.Timer: FixedDelayTimerQueue<(ClientKey, UInt64)>]()
+    private var serverTimers = FixedDelayTimerQueue<(ServerKey, UInt64)>()
+    /// When the one wake-up for the fixed-delay queues is armed for.
+    private var sweepArmedFor: ContinuousClock.Instant?
     private var inFlight = 0
     /// Transactions waiting for a slot; started on the event loop as slots free (no thread hop).
     private var slotWaiters: [(Bool) -> Void] = []
@@ -352,21 +357,22 @@ public final class SIPEndpoint: @unchecked Sendable {
                     self.clients[key] = entry
                     self.runClient(followUp, for: key)
                 }
-            case .scheduleTimer(let timer, let at, let generation):
+            case .scheduleTimer(.e, let at, let generation):
+                // Timer E's delay doubles, so it goes to the event loop's heap; cancelled when the transaction ends.
                 let handle = schedule(at: at) { [weak self] in
-                    guard let self, var entry = self.clients[key] else { return }
-                    let followUp = entry.transaction.timerFired(timer, generation: generation, now: .now)
-                    self.clients[key] = entry
-                    self.runClient(followUp, for: key)
+                    self?.clientTimerFired(.e, key: key, generation: generation)
                 }
-                if timer == .k {
-                    // Completed: the E and F timers of Trying/Proceeding are dead; drop them from the heap.
-                    entry.timers.forEach { $0.cancel() }
-                    entry.timers = [handle]
-                } else {
-                    entry.timers.append(handle)
-                }
+                entry.timers.append(handle)
                 clients[key] = entry
+            case .scheduleTimer(let timer, let at, let generation):
+                if timer == .k {
+                    // Completed: Timer E is dead; drop it from the event loop's heap.
+                    entry.timers.forEach { $0.cancel() }
+                    entry.timers = []
+                    clients[key] = entry
+                }
+                clientTimers[timer, default: FixedDelayTimerQueue()].arm(at: at, (key, generation))
+                armSweep(for: at)
             case .deliverProvisional(let response):
                 entry.onProvisional?(response)
             case .deliverFinal(let response):
@@ -394,6 +400,42 @@ public final class SIPEndpoint: @unchecked Sendable {
         }
     }
 
+    private func clientTimerFired(_ timer: NonInviteClientTransaction.Timer, key: ClientKey, generation: UInt64) {
+        guard var entry = clients[key] else { return }
+        let followUp = entry.transaction.timerFired(timer, generation: generation, now: .now)
+        clients[key] = entry
+        runClient(followUp, for: key)
+    }
+
+    // MARK: - Fixed-delay timers (event loop only)
+
+    /// Makes sure one wake-up is armed no later than `deadline`.
+    private func armSweep(for deadline: ContinuousClock.Instant) {
+        if let armed = sweepArmedFor, armed <= deadline { return }
+        sweepArmedFor = deadline
+        _ = schedule(at: deadline) { [weak self] in self?.sweep() }
+    }
+
+    /// Fires every due F, K and J timer, then re-arms for the earliest one left.
+    private func sweep() {
+        eventLoop.preconditionInEventLoop()
+        sweepArmedFor = nil
+        let now = ContinuousClock.now
+        for timer in [NonInviteClientTransaction.Timer.f, .k] {
+            for (key, generation) in clientTimers[timer]?.expire(now: now) ?? [] {
+                clientTimerFired(timer, key: key, generation: generation)
+            }
+        }
+        for (key, generation) in serverTimers.expire(now: now) {
+            guard var entry = servers[key] else { continue }
+            let followUp = entry.transaction.timerFired(.j, generation: generation)
+            servers[key] = entry
+            runServer(followUp, for: key)
+        }
+        let next = (clientTimers.values.compactMap(\.nextDeadline) + [serverTimers.nextDeadline].compactMap { $0 }).min()
+        if let next { armSweep(for: next) }
+    }
+
     // MARK: - Server actions (event loop only)
 
     private func runServer(_ actions: [NonInviteServerTransaction.Action], for key: ServerKey) {
@@ -410,13 +452,9 @@ public final class SIPEndpoint: @unchecked Sendable {
                     self.servers[key] = entry
                     self.runServer(followUp, for: key)
                 }
-            case .scheduleTimer(let timer, let at, let generation):
-                _ = schedule(at: at) { [weak self] in
-                    guard let self, var entry = self.servers[key] else { return }
-                    let followUp = entry.transaction.timerFired(timer, generation: generation)
-                    self.servers[key] = entry
-                    self.runServer(followUp, for: key)
-                }
+            case .scheduleTimer(_, let at, let generation):
+                serverTimers.arm(at: at, (key, generation))
+                armSweep(for: at)
             case .terminate:
                 servers[key] = nil
             }
