@@ -36,12 +36,13 @@ final class RawUDPPeer: Sendable {
     /// The next datagram received, or nil after `timeout` (polls: this waits on the network, not on a timer).
     func receive(timeout: Duration = .seconds(2)) async -> String? {
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        while true {
+            // Checked once more after the deadline: a starved task may wake late with the datagram waiting.
             let next: String? = collector.received.withLockedValue { $0.isEmpty ? nil : $0.removeFirst() }
             if let next { return next }
+            if ContinuousClock.now >= deadline { return nil }
             try? await Task.sleep(for: .milliseconds(5))
         }
-        return nil
     }
 
     func close() async {

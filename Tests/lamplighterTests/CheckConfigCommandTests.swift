@@ -16,7 +16,17 @@ import Testing
         var stderr: String
     }
 
-    func run(_ arguments: [String], config: String, environment: [String: String] = [:]) throws -> Outcome {
+    /// Runs the binary on a Dispatch queue: waiting for a process must not block the (two-thread)
+    /// Swift concurrency pool that the other suites share.
+    func run(_ arguments: [String], config: String, environment: [String: String] = [:]) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try self.runBlocking(arguments, config: config, environment: environment) })
+            }
+        }
+    }
+
+    private func runBlocking(_ arguments: [String], config: String, environment: [String: String]) throws -> Outcome {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("lamplighter-\(UUID().uuidString).toml")
         try config.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
@@ -45,8 +55,8 @@ import Testing
         presence_server = "sip:127.0.0.1:15060"
         """
 
-    @Test func printsTheEffectiveConfigurationWithSecretsMasked() throws {
-        let outcome = try run(["check-config"], config: Self.valid, environment: ["LAMPLIGHTER_PUA_HASH_SIZE": "10"])
+    @Test func printsTheEffectiveConfigurationWithSecretsMasked() async throws {
+        let outcome = try await run(["check-config"], config: Self.valid, environment: ["LAMPLIGHTER_PUA_HASH_SIZE": "10"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stdout.contains("hash_size = 10  # env LAMPLIGHTER_PUA_HASH_SIZE"))
         #expect(outcome.stdout.contains("lamplighter:****@127.0.0.1:15432"))
@@ -58,22 +68,22 @@ import Testing
         ("[pua]\nhash_size = 64\n", "value out of range for 'pua.hash_size': got 64; allowed: an integer from 1 to 20"),
         ("[pua]\nhash_sizee = 9\n", "unknown key 'pua.hash_sizee'"),
     ])
-    func rejectsBadFilesWithStatusTwo(extra: String, message: String) throws {
-        let outcome = try run(["check-config"], config: Self.valid + "\n" + extra)
+    func rejectsBadFilesWithStatusTwo(extra: String, message: String) async throws {
+        let outcome = try await run(["check-config"], config: Self.valid + "\n" + extra)
         #expect(outcome.status == 2)
         #expect(outcome.stderr.contains(message), "\(outcome.stderr)")
     }
 
-    @Test func rejectsAMalformedDatabaseURL() throws {
-        let outcome = try run(["check-config"], config: Self.valid.replacingOccurrences(of: "@127.0.0.1:15432", with: "@127.0.0.1:port"))
+    @Test func rejectsAMalformedDatabaseURL() async throws {
+        let outcome = try await run(["check-config"], config: Self.valid.replacingOccurrences(of: "@127.0.0.1:15432", with: "@127.0.0.1:port"))
         #expect(outcome.status == 2)
         #expect(outcome.stderr.contains("CONFIG:2: invalid value for 'database.url'"), "\(outcome.stderr)")
         #expect(outcome.stderr.contains("port 'port' is not a number"))
         #expect(!outcome.stderr.contains("topsecret"), "the password leaked into the error")
     }
 
-    @Test func theDaemonRefusesToStartOnABadConfiguration() throws {
-        let outcome = try run(["run"], config: "[pua]\nhash_size = 0\n")
+    @Test func theDaemonRefusesToStartOnABadConfiguration() async throws {
+        let outcome = try await run(["run"], config: "[pua]\nhash_size = 0\n")
         #expect(outcome.status == 2)
         #expect(outcome.stderr.contains("pua.hash_size"))
     }
