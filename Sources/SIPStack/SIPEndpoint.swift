@@ -172,6 +172,7 @@ public final class SIPEndpoint: @unchecked Sendable {
                 entry.timers.forEach { $0.cancel() }
                 self.clients[key] = nil
             }
+            self.inFlight = 0
             let waiters = self.slotWaiters
             self.slotWaiters.removeAll()
             for waiter in waiters { waiter(false) }
@@ -204,11 +205,9 @@ public final class SIPEndpoint: @unchecked Sendable {
         guard !destinations.isEmpty else {
             throw SIPTransactionError(code: .unresolvable, context: "no destination for \(request.method.name) \(request.uri)")
         }
-        let slot = SlotHold()
-        defer { if slot.held { eventLoop.execute { self.releaseSlot() } } }
         var lastError = SIPTransactionError(code: .unresolvable, context: "no destination")
         for (index, destination) in destinations.enumerated() {
-            let result = await runAuthenticated(request, to: destination, slot: slot, onProvisional: onProvisional)
+            let result = await runAuthenticated(request, to: destination, onProvisional: onProvisional)
             switch result {
             case .success(let response) where response.statusCode == 503 && index < destinations.count - 1:
                 failovers.increment()
@@ -232,13 +231,13 @@ public final class SIPEndpoint: @unchecked Sendable {
     /// One destination: the transaction, and for each 401/407 one authenticated retry (never a loop: the
     /// authenticator fails a second challenge with the same nonce).
     private func runAuthenticated(
-        _ request: SIPRequest, to destination: SIPDestination, slot: SlotHold,
+        _ request: SIPRequest, to destination: SIPDestination,
         onProvisional: (@Sendable (SIPResponse) -> Void)?
     ) async -> Result<SIPResponse, SIPTransactionError> {
         var authenticator = DigestAuthenticator(credentials: options.credentials)
         var current = request
         while true {
-            let (result, sent) = await runTransaction(current, to: destination, slot: slot, onProvisional: onProvisional)
+            let (result, sent) = await runTransaction(current, to: destination, onProvisional: onProvisional)
             guard case .success(let response) = result, response.statusCode == 401 || response.statusCode == 407,
                   !options.credentials.isEmpty else { return result }
             switch authenticator.responseReceived(response, to: sent) {
@@ -257,33 +256,29 @@ public final class SIPEndpoint: @unchecked Sendable {
 
     /// Runs one client transaction; returns its outcome and the request as sent (with the endpoint's Via).
     ///
-    /// The first transaction of a `send` also takes the caller's slot, in the same hop to the event loop.
+    /// The transaction takes one of the endpoint's slots in the same hop to the event loop (waiting there when
+    /// all are taken) and gives it back on the loop when its outcome is known.
     private func runTransaction(
-        _ request: SIPRequest, to requested: SIPDestination, slot: SlotHold,
+        _ request: SIPRequest, to requested: SIPDestination,
         onProvisional: (@Sendable (SIPResponse) -> Void)?
     ) async -> (Result<SIPResponse, SIPTransactionError>, SIPRequest) {
         await withCheckedContinuation { continuation in
             eventLoop.execute {
                 let start: (Bool) -> Void = { granted in
                     guard granted, !self.closed else {
+                        if granted { self.releaseSlot() }
                         continuation.resume(returning: (.failure(SIPTransactionError(code: .shutdown, context: "endpoint closed")), request))
                         return
                     }
                     self.startTransaction(request, to: requested, onProvisional: onProvisional, continuation: continuation)
                 }
-                if slot.held {
-                    start(true)
-                } else if self.closed {
+                if self.closed {
                     start(false)
                 } else if self.inFlight < self.options.maxClientTransactions {
                     self.inFlight += 1
-                    slot.held = true
                     start(true)
                 } else {
-                    self.slotWaiters.append { granted in
-                        slot.held = granted
-                        start(granted)
-                    }
+                    self.slotWaiters.append(start)
                 }
             }
         }
@@ -305,6 +300,7 @@ public final class SIPEndpoint: @unchecked Sendable {
             bytes = stamped.serialized()
         }
         guard destination.transport == .udp || streamSenders[destination.transport] != nil else {
+            releaseSlot()
             continuation.resume(returning: (.failure(SIPTransactionError(
                 code: .transportError, context: "no \(destination.transport) transport configured for \(destination)")), stamped))
             return
@@ -376,10 +372,12 @@ public final class SIPEndpoint: @unchecked Sendable {
             case .deliverProvisional(let response):
                 entry.onProvisional?(response)
             case .deliverFinal(let response):
+                releaseSlot()
                 entry.continuation?.resume(returning: (.success(response), entry.request))
                 entry.continuation = nil
                 clients[key] = entry
             case .reportTimeout:
+                releaseSlot()
                 timeouts.increment()
                 entry.continuation?.resume(returning: (.failure(SIPTransactionError(
                     code: .timeout,
@@ -388,6 +386,7 @@ public final class SIPEndpoint: @unchecked Sendable {
                 entry.continuation = nil
                 clients[key] = entry
             case .reportTransportError:
+                releaseSlot()
                 entry.continuation?.resume(returning: (.failure(SIPTransactionError(
                     code: .transportError, context: "\(entry.request.method.name) to \(entry.destination): send failed")),
                     entry.request))
@@ -592,11 +591,6 @@ public final class SIPEndpoint: @unchecked Sendable {
         var generator = SystemRandomNumberGenerator()
         return prefix + String(generator.next() as UInt64, radix: 36) + String(generator.next() as UInt64, radix: 36)
     }
-}
-
-/// Whether a `send` call holds one of the endpoint's transaction slots; only touched on the event loop.
-private final class SlotHold: @unchecked Sendable {
-    var held = false
 }
 
 /// Feeds received datagrams to the endpoint.
