@@ -427,27 +427,36 @@ public struct TOMLParser {
                 while probe < bytes.count, bytes[probe] == UInt8(ascii: " ") || bytes[probe] == UInt8(ascii: "\t") { probe += 1 }
                 if probe < bytes.count, bytes[probe] == UInt8(ascii: "\n") || bytes[probe] == UInt8(ascii: "\r") {
                     index = probe
-                    try skipArrayFiller(commentsAllowed: false)
+                    try skipWhitespaceAndNewlines()
                 } else {
                     index -= 1
                     scalars.append(try escape())
                 }
-            case UInt8(ascii: "\n"):
-                raw.append(byte)
-                newline()
-            case UInt8(ascii: "\r"):
-                try crlf()
-                raw.append(UInt8(ascii: "\n"))
-            case 0x00..<0x20 where byte != UInt8(ascii: "\t"), 0x7F:
-                throw error(.invalidString, "control character 0x\(String(byte, radix: 16)) in a string")
             default:
-                raw.append(byte)
-                advance()
+                try appendMultilineByte(byte, to: &raw)
             }
         }
     }
 
-    private mutating func skipArrayFiller(commentsAllowed: Bool) throws(TOMLSyntaxError) {
+    /// One byte of a multi-line string body: newlines kept (CRLF as LF), control characters refused.
+    private mutating func appendMultilineByte(_ byte: UInt8, to raw: inout [UInt8]) throws(TOMLSyntaxError) {
+        switch byte {
+        case UInt8(ascii: "\n"):
+            raw.append(byte)
+            newline()
+        case UInt8(ascii: "\r"):
+            try crlf()
+            raw.append(UInt8(ascii: "\n"))
+        case 0x00..<0x20 where byte != UInt8(ascii: "\t"), 0x7F:
+            throw error(.invalidString, "control character 0x\(String(byte, radix: 16)) in a string")
+        default:
+            raw.append(byte)
+            advance()
+        }
+    }
+
+    /// Skips spaces, tabs and newlines (after a line-ending backslash in a multi-line basic string).
+    private mutating func skipWhitespaceAndNewlines() throws(TOMLSyntaxError) {
         while let byte = peek() {
             switch byte {
             case UInt8(ascii: " "), UInt8(ascii: "\t"): advance()
@@ -491,19 +500,7 @@ public struct TOMLParser {
                 index += 3 + extra
                 return String(decoding: raw, as: UTF8.self)
             }
-            switch byte {
-            case UInt8(ascii: "\n"):
-                raw.append(byte)
-                newline()
-            case UInt8(ascii: "\r"):
-                try crlf()
-                raw.append(UInt8(ascii: "\n"))
-            case 0x00..<0x20 where byte != UInt8(ascii: "\t"), 0x7F:
-                throw error(.invalidString, "control character 0x\(String(byte, radix: 16)) in a string")
-            default:
-                raw.append(byte)
-                advance()
-            }
+            try appendMultilineByte(byte, to: &raw)
         }
     }
 
