@@ -114,7 +114,7 @@ import Testing
 
         try await client.send(Support.request(), to: Support.destination(.tcp, address))
         _ = try await serverInbox.message(0)
-        #expect(await client.openConnectionCount == 1)
+        // No count is read here: on a loaded machine the 200 ms timer may already have closed the connection.
         await Support.eventually("both sides close the idle connection", timeout: .seconds(3)) {
             let clientCount = await client.openConnectionCount
             let serverCount = await server.openConnectionCount
@@ -124,7 +124,6 @@ import Testing
         try await client.send(Support.request(), to: Support.destination(.tcp, address))
         _ = try await serverInbox.message(1)
         #expect(serverInbox.all[0].peer != serverInbox.all[1].peer)  // a new connection, a new source port
-        #expect(await client.openConnectionCount == 1)
 
         await client.close()
         await server.close()
