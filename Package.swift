@@ -13,6 +13,7 @@ let package = Package(
         // Exported for the fuzz and benchmark packages (Fuzz/, Benchmarks/), which depend on this one by path.
         .library(name: "SIPCore", targets: ["SIPCore"]),
         .library(name: "SIPStack", targets: ["SIPStack"]),
+        .library(name: "PUACore", targets: ["PUACore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -52,7 +53,10 @@ let package = Package(
         .target(
             name: "PUACore",
             dependencies: [
+                "SIPCore", "SIPStack",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -110,6 +114,7 @@ let package = Package(
             name: "LamplighterTestSupport",
             dependencies: ["PUAStore", "Feeds", "SIPCore"],
             path: "Tests/LamplighterTestSupport",
+            resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
@@ -117,7 +122,7 @@ let package = Package(
             name: "SIPStackTests", dependencies: ["SIPStack", "LamplighterTestSupport"], resources: [.copy("Resources")],
             swiftSettings: swiftSettings),
         .testTarget(name: "PresenceDocumentsTests", dependencies: ["PresenceDocuments"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
-        .testTarget(name: "PUACoreTests", dependencies: ["PUACore"], swiftSettings: swiftSettings),
+        .testTarget(name: "PUACoreTests", dependencies: ["PUACore", "LamplighterTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PUAStoreTests", dependencies: ["PUAStore", "LamplighterTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FeedsTests", dependencies: ["Feeds", "LamplighterTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"], swiftSettings: swiftSettings),

@@ -21,6 +21,7 @@ let package = Package(
             dependencies: [
                 .product(name: "SIPCore", package: "Lamplighter"),
                 .product(name: "SIPStack", package: "Lamplighter"),
+                .product(name: "PUACore", package: "Lamplighter"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -130,11 +130,12 @@ extension PublicationMachine {
         return [.reportPublished] + (next.isEmpty ? [scheduleRefresh(granted: granted, now: now)] : next)
     }
 
-    /// Arms the refresh before the granted expiry: minus `max(margin, 10 %)`, minus jitter, but not before half of it.
+    /// Arms the refresh before the granted expiry: minus `max(margin, 10 %)`, minus up to `refreshSpread` of it
+    /// at random, but not before half of it.
     mutating func scheduleRefresh(granted: Int, now: ContinuousClock.Instant) -> Action {
         let grantedMs = granted * 1000
         let marginMs = max(configuration.refreshMargin * 1000, grantedMs / 10)
-        let jitterMs = Int(nextFraction() * Double(Self.milliseconds(configuration.refreshJitter)))
+        let jitterMs = Int(nextFraction() * configuration.refreshSpread * Double(grantedMs))
         let delayMs = max(grantedMs - marginMs - jitterMs, grantedMs / 2)
         generation += 1
         timerArmed = true

@@ -92,8 +92,10 @@ public struct PublicationMachine: Sendable {
         public var minExpires: Int
         /// Refresh at the granted expiry minus `max(refreshMargin seconds, 10 % of it)`, minus jitter.
         public var refreshMargin: Int
-        /// Refreshes move earlier by a random amount up to this.
-        public var refreshJitter: Duration
+        /// Refreshes move earlier by a random fraction of the granted interval up to this (0...0.4), so that
+        /// publications made in the same second (a restart, a burst of registrations) refresh spread over
+        /// a window proportional to their lifetime instead of all at once.
+        public var refreshSpread: Double
         /// First retry delay after a transient failure; doubles per attempt.
         public var backoffBase: Duration
         /// Retry delays never exceed this (except to honour Retry-After).
@@ -103,13 +105,13 @@ public struct PublicationMachine: Sendable {
 
         public init(
             defaultExpires: Int = 3600, minExpires: Int = 0, refreshMargin: Int = 10,
-            refreshJitter: Duration = .seconds(5), backoffBase: Duration = .seconds(2),
+            refreshSpread: Double = 0.2, backoffBase: Duration = .seconds(2),
             backoffCap: Duration = .seconds(300), backoffJitter: Double = 0.25
         ) {
             self.defaultExpires = defaultExpires
             self.minExpires = minExpires
             self.refreshMargin = refreshMargin
-            self.refreshJitter = refreshJitter
+            self.refreshSpread = min(max(refreshSpread, 0), 0.4)
             self.backoffBase = backoffBase
             self.backoffCap = backoffCap
             self.backoffJitter = backoffJitter

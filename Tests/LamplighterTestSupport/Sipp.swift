@@ -31,6 +31,8 @@ import Darwin
 /// // send to 127.0.0.1:\(sipp.port) ...
 /// #expect(try await sipp.waitForExit(timeout: .seconds(10)) == 0, "\(sipp.messageLog)")
 /// ```
+///
+/// It can also play a watcher (a subscriber) against the presence server: ``watch(_:event:accept:notifies:expires:server:timeout:arguments:)``.
 public final class Sipp: @unchecked Sendable {
     /// The scenarios of `Tests/SIPStackTests/Resources/sipp/` (UAS, any non-INVITE method), with the options
     /// each one needs.
@@ -90,6 +92,12 @@ public final class Sipp: @unchecked Sendable {
         public var text: String
         /// Its first line (request line or status line).
         public var firstLine: String { text.split(separator: "\r\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "" }
+        /// Its body: what follows the first empty line (lines joined with CRLF, trailing empty lines dropped),
+        /// empty if none.
+        public var body: String {
+            guard let end = text.range(of: "\r\n\r\n") else { return "" }
+            return String(text[end.upperBound...])
+        }
     }
 
     /// The address sipp listens on.
@@ -296,6 +304,75 @@ public final class Sipp: @unchecked Sendable {
             if bound { return Int(UInt16(bigEndian: address.sin_port)) }
         }
         throw Failure(message: "no free UDP port on 127.0.0.1 (errno \(errno))")
+    }
+
+    // MARK: - Watcher
+
+    /// The `sipp` folder of LamplighterTestSupport's own resources (`Tests/LamplighterTestSupport/Resources/sipp`),
+    /// usable from any test target.
+    public static var supportScenarios: URL {
+        Bundle.module.url(forResource: "Resources", withExtension: nil)!.appendingPathComponent("sipp")
+    }
+
+    /// `uac_subscribe_watcher.xml`: the UAC watcher that ``watch(_:event:accept:notifies:expires:server:timeout:arguments:)``
+    /// plays (its keys: `event`, `accept`, `expires`, `notifies`; all required).
+    public static var watcherScenario: URL { supportScenarios.appendingPathComponent("uac_subscribe_watcher.xml") }
+
+    /// The body type a watcher of `event` accepts: `application/pidf+xml` for presence, `application/dialog-info+xml`
+    /// for dialog and dialog;sla, `application/simple-message-summary` for message-summary,
+    /// `application/watcherinfo+xml` for presence.winfo (and anything else).
+    public static func acceptType(forEvent event: String) -> String {
+        switch event.split(separator: ";").first.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) ?? "" {
+        case "presence": "application/pidf+xml"
+        case "dialog": "application/dialog-info+xml"
+        case "message-summary": "application/simple-message-summary"
+        default: "application/watcherinfo+xml"
+        }
+    }
+
+    /// Starts sipp as a watcher of `user`'s `event` on the presence server (default: the test Kamailio,
+    /// ``TestServices/kamailioURI``), playing ``watcherScenario``: SUBSCRIBE `sip:user@server` (Event `event`,
+    /// Accept `accept` or ``acceptType(forEvent:)``, Expires `expires`), 200 or 202, then `notifies` NOTIFYs each
+    /// answered 200 OK, then an unsubscribe (Expires 0) and its final NOTIFY (`Subscription-State: terminated`), and
+    /// exit 0.
+    ///
+    /// `notifies` counts the NOTIFY the server sends right after the 2xx (the current state, maybe without a body)
+    /// too: to see one PUBLISH, wait for 2. The NOTIFYs are in ``received`` (``LoggedMessage/body``) as soon as they
+    /// arrive; a watcher still waiting for more when `timeout` passes exits 255.
+    ///
+    /// ```swift
+    /// let watcher = try await Sipp.watch(user, notifies: 2)
+    /// #expect(await watcher.waitUntilReceived(2))        // the 2xx and the first NOTIFY: subscribed
+    /// // PUBLISH presence for sip:user@127.0.0.1 ...
+    /// #expect(try await watcher.waitForExit(timeout: .seconds(10)) == 0, "\(watcher.messageLog)")
+    /// let bodies = watcher.received.filter { $0.firstLine.hasPrefix("NOTIFY") }.map(\.body)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - user: the presentity's user part (`-s`); its domain is the server's host.
+    ///   - server: `host:port` the SUBSCRIBE goes to (UDP).
+    ///   - arguments: further sipp options.
+    public static func watch(
+        _ user: String, event: String = "presence", accept: String? = nil, notifies: Int = 1, expires: Int = 600,
+        server: String? = nil, timeout: Duration = .seconds(10), arguments: [String] = []
+    ) async throws -> Sipp {
+        let remote = server ?? kamailioHostPort
+        return try await start(
+            scenarioFile: watcherScenario, maxCalls: 1, timeout: timeout,
+            keys: [
+                "event": event, "accept": accept ?? acceptType(forEvent: event),
+                "expires": String(expires), "notifies": String(notifies),
+            ],
+            arguments: ["-s", user] + arguments + [remote])
+    }
+
+    /// `host:port` of ``TestServices/kamailioURI`` (`sip:127.0.0.1:25060` gives `127.0.0.1:25060`).
+    static var kamailioHostPort: String {
+        var uri = Substring(TestServices.kamailioURI)
+        if uri.lowercased().hasPrefix("sip:") { uri = uri.dropFirst(4) }
+        if let at = uri.firstIndex(of: "@") { uri = uri[uri.index(after: at)...] }
+        if let parameters = uri.firstIndex(where: { $0 == ";" || $0 == "?" }) { uri = uri[..<parameters] }
+        return String(uri)
     }
 
     // MARK: - Running

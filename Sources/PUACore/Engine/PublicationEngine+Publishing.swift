@@ -1,0 +1,175 @@
+import Logging
+import SIPCore
+import SIPStack
+
+extension PublicationEngine {
+    /// Makes the presence server hold `parameters` (the seed's `send_publish`).
+    ///
+    /// A new key needs a body; `expires: 0` removes the publication (a no-op for an unknown key). A body equal
+    /// to the one last given is not sent again. The PUBLISH goes out now unless one is in flight for this
+    /// publication: then the update waits and the latest one wins. Replies reach the callbacks.
+    public func sendPublish(_ parameters: PublishParameters) throws(PublishRequestError) {
+        do {
+            try apply(parameters)
+        } catch {
+            metrics.refused.increment()
+            logger.warning("publication refused", metadata: ["publication": "\(parameters.key)", "error": "\(error)"])
+            throw error
+        }
+    }
+
+    private func apply(_ parameters: PublishParameters) throws(PublishRequestError) {
+        let key = parameters.key
+        guard let event = registry.event(named: parameters.event) else {
+            throw PublishRequestError(code: .unknownEvent, context: "\(key): event \"\(parameters.event)\" is not registered")
+        }
+        guard event.canPublish else {
+            throw PublishRequestError(code: .eventNotPublishable, context: "\(key): event \"\(event.name)\" is subscribe-only")
+        }
+        for field in parameters.extraHeaders {
+            if let problem = PublishMessage.problem(with: field) {
+                throw PublishRequestError(code: .invalidHeader, context: "\(key): \(problem)")
+            }
+        }
+        if let body = parameters.body, body.count > PresenceEvent.maximumBodySize {
+            throw PublishRequestError(
+                code: .invalidBody, context: "\(key): body of \(body.count) bytes exceeds \(PresenceEvent.maximumBodySize)")
+        }
+
+        var record: PublicationRecord
+        if let existing = table.remove(key) {
+            record = existing
+        } else {
+            if parameters.expires == 0 { return }  // Nothing published, nothing to remove.
+            guard parameters.body != nil else {
+                throw PublishRequestError(code: .missingBody, context: "\(key): a new publication needs a body")
+            }
+            guard table.count < configuration.maxPublications else {
+                throw PublishRequestError(code: .tableFull, context: "\(key): the table holds \(table.count) publications")
+            }
+            record = PublicationRecord(
+                key: key, presentity: parameters.presentity,
+                machine: PublicationMachine(configuration: configuration.machine, random: makeRandom()),
+                contentType: parameters.contentType ?? event.contentType, tupleID: Self.token(prefix: "t"),
+                callID: Self.token(prefix: "p") + "@lamplighter", fromTag: Self.token(prefix: ""), source: parameters.source)
+        }
+        defer { if record.machine.state != .removed { table.insert(record) } }
+
+        if let body = parameters.body {
+            let contentType = parameters.contentType ?? event.contentType
+            if body != record.sourceBody || contentType != record.contentType || record.body == nil {
+                let processed: [UInt8]
+                do {
+                    processed = try event.process(BodyContext(body: body, version: record.nextVersion, tupleID: record.tupleID))
+                } catch {
+                    throw PublishRequestError(code: .invalidBody, context: "\(key): \(error.code): \(error.context)")
+                }
+                record.nextVersion += 1
+                record.sourceBody = body
+                record.body = processed
+                record.contentType = contentType
+            }
+        }
+        if parameters.expires != 0 { record.desiredExpires = parameters.expires }
+        record.source = parameters.source
+        record.sharingTag = parameters.sharingTag
+        record.extraHeaders = parameters.extraHeaders
+        record.outboundProxy = parameters.outboundProxy
+        guard let body = record.body else { preconditionFailure("a record in the table always has a body") }
+
+        let actions = record.machine.update(body: body, contentType: record.contentType, expires: parameters.expires, now: clock())
+        if actions.isEmpty, record.machine.requestInFlight != nil {
+            record.hasPendingUpdate = true
+        }
+        dirty.insert(key)
+        execute(actions, on: &record)
+    }
+
+    /// The outcome of the transaction started for `key` with `serial`; late outcomes of older requests are dropped.
+    func outcomeReceived(_ key: PublicationKey, serial: UInt64, _ result: Result<SIPResponse, SIPTransactionError>) {
+        transactionsInFlight -= 1
+        guard var record = table.remove(key) else { return }
+        defer { if record.machine.state != .removed { table.insert(record) } }
+        guard record.sendSerial == serial, record.machine.requestInFlight != nil else { return }
+        let now = clock()
+        let actions: [PublicationMachine.Action]
+        switch result {
+        case .success(let response):
+            record.lastReply = PublicationReply(statusCode: response.statusCode, reason: response.reason, receivedAt: wallClock())
+            actions = record.machine.replyReceived(PublishMessage.reply(response), now: now)
+        case .failure(let error) where error.code == .authenticationFailed:
+            // The stack answered the challenge and the server refused the credentials: final, like a 401.
+            record.lastReply = PublicationReply(statusCode: 401, reason: "authentication failed: \(error.context)", receivedAt: wallClock())
+            actions = record.machine.replyReceived(PublishReply(statusCode: 401), now: now)
+        case .failure(let error):
+            record.lastReply = PublicationReply(statusCode: nil, reason: "\(error.code): \(error.context)", receivedAt: wallClock())
+            actions = record.machine.transactionFailed(now: now)
+        }
+        dirty.insert(key)
+        execute(actions, on: &record)
+    }
+
+    /// Runs the machine's actions for `record` (which the caller puts back into the table unless forgotten).
+    func execute(_ actions: [PublicationMachine.Action], on record: inout PublicationRecord) {
+        for action in actions {
+            switch action {
+            case .sendPublish(let request):
+                start(request, on: &record)
+            case .scheduleTimer(let at, let generation):
+                record.timer = (at, generation)
+                timers.push(TimerHeap.Entry(at: at, key: record.key, generation: generation))
+            case .reportPublished:
+                metrics.published.increment()
+                if let granted = record.machine.grantedExpires { record.expiresAt = wallClock() + Double(granted) }
+                callbacks.notify(record.snapshot, .published(statusCode: record.lastReply?.statusCode ?? 200))
+            case .reportFailure(let failure):
+                metrics.failed.increment()
+                logger.info("publication failed", metadata: [
+                    "publication": "\(record.key)", "failure": "\(failure.code)",
+                    "status": "\(failure.statusCode.map(String.init) ?? "none")", "retry": "\(failure.willRetry)",
+                ])
+                callbacks.notify(record.snapshot, .failed(failure))
+            case .forget:
+                metrics.removed.increment()
+                record.expiresAt = nil
+                record.timer = nil
+                dirty.remove(record.key)
+                forgotten.insert(record.key)
+                callbacks.notify(record.snapshot, .removed)
+            }
+        }
+    }
+
+    /// Starts the transaction for `request`: stamps CSeq and serial now, sends from a detached task.
+    private func start(_ request: PublishRequest, on record: inout PublicationRecord) {
+        serial += 1
+        record.sendSerial = serial
+        record.cseq &+= 1
+        record.hasPendingUpdate = false
+        record.timer = nil
+        let message = PublishMessage.request(request, record: record, event: record.key.event, userAgent: configuration.userAgent)
+        let key = record.key
+        let serial = self.serial
+        let nextHop = record.outboundProxy
+        let transport = self.transport
+        transactionsInFlight += 1
+        metrics.sent.increment()
+        Task.detached {
+            let result: Result<SIPResponse, SIPTransactionError>
+            do throws(SIPTransactionError) {
+                result = .success(try await transport.send(message, nextHop: nextHop))
+            } catch {
+                result = .failure(error)
+            }
+            await self.outcomeReceived(key, serial: serial, result)
+        }
+    }
+
+    /// A random token of 16 hex digits after `prefix`.
+    static func token(prefix: String) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let value = generator.next() as UInt64
+        let hex = String(value, radix: 16)
+        return prefix + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

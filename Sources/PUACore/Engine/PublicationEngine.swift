@@ -1,0 +1,112 @@
+import Foundation
+import Logging
+import Metrics
+import SIPCore
+
+/// The publication engine (OpenSIPS `pua`): owns the presentity table, runs one ``PublicationMachine`` per
+/// publication against a ``PublishTransport``, keeps every refresh and retry timer, tells callbacks about
+/// replies, and writes changed records to a ``PresentityStore`` in batches.
+///
+/// The actor is the table's one isolation domain. Machines are pure; this is the one place their actions
+/// meet I/O: a `sendPublish` becomes a detached transaction whose outcome comes back as
+/// ``outcomeReceived``; a `scheduleTimer` becomes an entry of one timer heap that ``run()`` (or a test,
+/// through ``fireDueTimers(now:)``) fires.
+public actor PublicationEngine {
+    /// Tunables.
+    public struct Configuration: Sendable {
+        /// Per-publication protocol tunables (`pua.default_expires`, `pua.min_expires`, refresh, backoff).
+        public var machine: PublicationMachine.Configuration
+        /// log2 of the table's bucket count (`pua.hash_size`).
+        public var hashSize: Int
+        /// Refuse new publications beyond this many records (existing ones still update).
+        public var maxPublications: Int
+        /// `User-Agent` of every PUBLISH.
+        public var userAgent: String
+        /// How often changed records are written to the store.
+        public var flushInterval: Duration
+        /// Records per store batch.
+        public var flushBatchSize: Int
+        /// How often ``run()`` looks for due timers; a timer fires at most this late.
+        public var timerResolution: Duration
+
+        public init(
+            machine: PublicationMachine.Configuration = PublicationMachine.Configuration(), hashSize: Int = 9,
+            maxPublications: Int = 1_000_000, userAgent: String = "Lamplighter", flushInterval: Duration = .seconds(1),
+            flushBatchSize: Int = 1000, timerResolution: Duration = .milliseconds(100)
+        ) {
+            self.machine = machine
+            self.hashSize = hashSize
+            self.maxPublications = maxPublications
+            self.userAgent = userAgent
+            self.flushInterval = flushInterval
+            self.flushBatchSize = flushBatchSize
+            self.timerResolution = timerResolution
+        }
+    }
+
+    let configuration: Configuration
+    let transport: any PublishTransport
+    let store: any PresentityStore
+    let logger: Logger
+    let clock: @Sendable () -> ContinuousClock.Instant
+    let wallClock: @Sendable () -> Double
+    let makeRandom: @Sendable () -> any RandomNumberGenerator & Sendable
+
+    var table: PresentityTable
+    var registry: PresenceEventRegistry
+    var callbacks = PublicationCallbacks()
+    var timers = TimerHeap()
+    /// Records changed since the last flush, and keys forgotten since then.
+    var dirty = Set<PublicationKey>()
+    var forgotten = Set<PublicationKey>()
+    var serial: UInt64 = 0
+    /// When ``run()`` last flushed.
+    var lastFlush: ContinuousClock.Instant = .now
+    /// PUBLISH transactions started and not yet answered.
+    public internal(set) var transactionsInFlight = 0
+
+    let metrics = EngineMetrics()
+
+    /// - Parameters:
+    ///   - clock: the monotonic time machines and timers use; inject to test without sleeping.
+    ///   - wallClock: seconds since 1970, for expiry times shown to operators and stored.
+    ///   - makeRandom: a jitter source per publication.
+    public init(
+        configuration: Configuration = Configuration(), events: PresenceEventRegistry = .builtIn,
+        transport: any PublishTransport, store: any PresentityStore = InMemoryPresentityStore(), logger: Logger,
+        clock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now },
+        wallClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+        makeRandom: @escaping @Sendable () -> any RandomNumberGenerator & Sendable = { SystemRandomNumberGenerator() }
+    ) {
+        self.configuration = configuration
+        self.registry = events
+        self.transport = transport
+        self.store = store
+        self.logger = logger
+        self.clock = clock
+        self.wallClock = wallClock
+        self.makeRandom = makeRandom
+        self.table = PresentityTable(hashSize: configuration.hashSize)
+    }
+
+    // MARK: - Queries
+
+    /// The publication of `key`, if the table holds it.
+    public func publication(_ key: PublicationKey) -> PublicationSnapshot? {
+        table[key]?.snapshot
+    }
+
+    /// Every publication, bucket by bucket.
+    public func publications() -> [PublicationSnapshot] {
+        table.records.map(\.snapshot)
+    }
+
+    /// Number of publications in the table.
+    public var publicationCount: Int { table.count }
+
+    /// Records per bucket.
+    public var bucketSizes: [Int] { table.bucketSizes }
+
+    /// Timer entries held (live and stale), for tests of compaction.
+    var timerEntries: Int { timers.count }
+}

@@ -1,0 +1,35 @@
+/// Where publications are kept across restarts; ``PublicationEngine`` writes through it in batches and never
+/// sees how (PostgreSQL in PUAStore, memory in ``InMemoryPresentityStore``).
+public protocol PresentityStore: Sendable {
+    /// Every stored publication.
+    func loadAll() async throws(PresentityStoreError) -> [PublicationSnapshot]
+    /// Inserts or replaces these publications (one batch).
+    func upsert(_ publications: [PublicationSnapshot]) async throws(PresentityStoreError)
+    /// Deletes these publications (one batch); unknown keys are ignored.
+    func delete(_ keys: [PublicationKey]) async throws(PresentityStoreError)
+}
+
+/// A store operation failed.
+public struct PresentityStoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The failure's category.
+    public enum Code: Sendable, Equatable {
+        /// The database cannot be reached.
+        case unavailable
+        /// The database refused the statement.
+        case rejected
+        /// Stored data cannot be read back.
+        case corrupt
+    }
+
+    /// Category.
+    public var code: Code
+    /// What was being done and what the store said.
+    public var context: String
+
+    public init(code: Code, context: String) {
+        self.code = code
+        self.context = context
+    }
+
+    public var description: String { "\(code): \(context)" }
+}

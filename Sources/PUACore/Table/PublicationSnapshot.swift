@@ -1,0 +1,39 @@
+import SIPCore
+
+/// A publication as callbacks, the store, the status board and the admin API see it: a plain value.
+public struct PublicationSnapshot: Sendable, Equatable {
+    /// Table key.
+    public var key: PublicationKey
+    /// Where the RFC 3903 machine stands.
+    public var state: PublicationMachine.State
+    /// Current `SIP-ETag`.
+    public var etag: String?
+    /// Lifetime the server granted, seconds.
+    public var grantedExpires: Int?
+    /// End of the granted lifetime, wall clock seconds since 1970.
+    public var expiresAt: Double?
+    /// Requested lifetime; nil means the default.
+    public var desiredExpires: Int?
+    /// The body as sent.
+    public var body: [UInt8]?
+    /// Its `Content-Type`.
+    public var contentType: String
+    /// The version the current body carries (dialog-info), nil before the first body.
+    public var version: UInt64?
+    /// Stable PIDF tuple id.
+    public var tupleID: String
+    /// Latest final reply.
+    public var lastReply: PublicationReply?
+    /// Latest failure, until a 2xx clears it.
+    public var lastFailure: PublishFailure?
+    /// An update waits for the reply of the PUBLISH in flight.
+    public var hasPendingUpdate: Bool
+    /// Who asked for it.
+    public var source: PublicationSource
+    /// Cluster sharing tag.
+    public var sharingTag: String?
+    /// Extra header fields.
+    public var extraHeaders: [SIPHeaders.Field]
+    /// Next hop override.
+    public var outboundProxy: SIPURI?
+}
