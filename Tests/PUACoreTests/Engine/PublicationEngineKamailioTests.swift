@@ -1,0 +1,162 @@
+import Foundation
+import LamplighterTestSupport
+import SIPCore
+import SIPStack
+import Testing
+@testable import PUACore
+
+/// The engine against the real Kamailio presence server started by deploy/test (presence.cfg): what the server
+/// holds is read back from its own presentity table. Refreshes are fired by handing the engine a later instant,
+/// never by waiting.
+@Suite struct PublicationEngineKamailioTests {
+    @Test func initialModifyRefreshAndRemoval() async throws {
+        let harness = try await EngineHarness.kamailio()
+        defer { Task { await harness.close() } }
+        let engine = harness.engine
+        let (uri, user) = try EngineHarness.presentity()
+        let open = EngineHarness.pidf(uri, "open")
+
+        // Initial: no SIP-If-Match, full body; the SIP-ETag and the granted Expires are kept.
+        try await engine.sendPublish(PublishParameters(presentity: uri, event: "presence", body: open, expires: 600, source: .admin))
+        let (first, outcome1) = try await harness.next()
+        #expect(outcome1 == .published(statusCode: 200))
+        let etag1 = try #require(first.etag)
+        #expect(first.grantedExpires == 600)
+        #expect(first.state == .published)
+        var rows = try await KamailioPresentities.rows(user: user)
+        #expect(rows.map(\.etag) == [etag1])
+        // The stable tuple id was stamped into the tuple that had none.
+        #expect(rows.first?.body.contains("<tuple id=\"\(first.tupleID)\">") == true)
+        #expect(rows.first?.body.contains("<basic>open</basic>") == true)
+
+        // The same body again is not sent.
+        let key = PublicationKey(presentity: uri.description, event: "presence")
+        let cseqBefore = await engine.table[key]?.cseq
+        try await engine.sendPublish(PublishParameters(presentity: uri, event: "presence", body: open, expires: 600, source: .admin))
+        #expect(await engine.table[key]?.cseq == cseqBefore)
+        #expect(await engine.transactionsInFlight == 0)
+
+        // Modify: SIP-If-Match and the new body.
+        try await engine.sendPublish(PublishParameters(
+            presentity: uri, event: "presence", body: EngineHarness.pidf(uri, "closed"), expires: 600, source: .admin))
+        let (second, outcome2) = try await harness.next()
+        #expect(outcome2 == .published(statusCode: 200))
+        let etag2 = try #require(second.etag)
+        rows = try await KamailioPresentities.rows(user: user)
+        #expect(rows.count == 1)
+        #expect(rows.first?.etag == etag2)
+        #expect(rows.first?.body.contains("<basic>closed</basic>") == true)
+
+        // Refresh (the timer, fired by handing the engine a later instant): no body, and Kamailio issues a new ETag.
+        await engine.fireDueTimers(now: .now + .seconds(600))
+        let (third, outcome3) = try await harness.next()
+        #expect(outcome3 == .published(statusCode: 200))
+        let etag3 = try #require(third.etag)
+        #expect(etag3 != etag2)
+        rows = try await KamailioPresentities.rows(user: user)
+        #expect(rows.map(\.etag) == [etag3])
+        #expect(rows.first?.body.contains("<basic>closed</basic>") == true, "a bodyless refresh keeps the body")
+        // And once more: every refresh's ETag replaces the last.
+        await engine.fireDueTimers(now: .now + .seconds(1200))
+        let (fourth, _) = try await harness.next()
+        #expect(fourth.etag != etag3)
+        #expect(try await KamailioPresentities.rows(user: user).map(\.etag) == [try #require(fourth.etag)])
+
+        // Removal: SIP-If-Match + Expires 0, then the record is forgotten.
+        try await engine.sendPublish(PublishParameters(presentity: uri, event: "presence", expires: 0, source: .admin))
+        let (_, outcome5) = try await harness.next()
+        #expect(outcome5 == .removed)
+        #expect(await engine.publication(key) == nil)
+        #expect(try await KamailioPresentities.rows(user: user).isEmpty)
+    }
+
+    @Test func updatesWhileAPublishIsInFlightCoalesceAndTheLatestWins() async throws {
+        let harness = try await EngineHarness.kamailio()
+        defer { Task { await harness.close() } }
+        let (uri, user) = try EngineHarness.presentity()
+        let key = PublicationKey(presentity: uri.description, event: "presence")
+        // Three updates in one go: the first goes out, the other two wait and only the last is sent.
+        try await harness.engine.sendPublish(PublishParameters(presentity: uri, event: "presence", body: EngineHarness.pidf(uri, "open"), source: .admin))
+        try await harness.engine.sendPublish(PublishParameters(presentity: uri, event: "presence", body: EngineHarness.pidf(uri, "closed"), source: .admin))
+        #expect(await harness.engine.publication(key)?.hasPendingUpdate == true)
+        try await harness.engine.sendPublish(PublishParameters(presentity: uri, event: "presence", body: EngineHarness.pidf(uri, "busy"), source: .admin))
+        #expect(await harness.engine.transactionsInFlight == 1)
+        _ = try await harness.next()
+        let (last, _) = try await harness.next()
+        #expect(last.hasPendingUpdate == false)
+        #expect(await harness.engine.table[key]?.cseq == 2, "two PUBLISH requests, not three")
+        let rows = try await KamailioPresentities.rows(user: user)
+        #expect(rows.count == 1)
+        #expect(rows.first?.body.contains("<basic>busy</basic>") == true)
+        #expect(rows.first?.etag == last.etag)
+    }
+
+    @Test func afterTheServerForgetsThePublicationA412RepublishesTheFullBody() async throws {
+        let harness = try await EngineHarness.kamailio()
+        defer { Task { await harness.close() } }
+        let (uri, user) = try EngineHarness.presentity()
+        try await harness.engine.sendPublish(PublishParameters(presentity: uri, event: "presence", body: EngineHarness.pidf(uri, "open"), source: .admin))
+        let (first, _) = try await harness.next()
+
+        try await KamailioPresentities.forget(user: user)
+        // The bodyless refresh gets 412; the engine drops the ETag and publishes the full body afresh.
+        await harness.engine.fireDueTimers(now: .now + .seconds(3600))
+        let (second, outcome) = try await harness.next()
+        #expect(outcome == .published(statusCode: 200))
+        #expect(second.etag != first.etag)
+        let rows = try await KamailioPresentities.rows(user: user)
+        #expect(rows.map(\.etag) == [try #require(second.etag)])
+        #expect(rows.first?.body.contains("<basic>open</basic>") == true)
+        #expect(await harness.engine.table[PublicationKey(presentity: uri.description, event: "presence")]?.cseq == 3)
+    }
+
+    @Test func anIntervalTooBriefIsRetriedWithTheServersMinimum() async throws {
+        let harness = try await EngineHarness.kamailio()
+        defer { Task { await harness.close() } }
+        let (uri, user) = try EngineHarness.presentity()
+        // deploy/kamailio/presence.cfg answers 423 with Min-Expires: 60 below 60 s.
+        try await harness.engine.sendPublish(PublishParameters(
+            presentity: uri, event: "presence", body: EngineHarness.pidf(uri, "open"), expires: 30, source: .admin))
+        let (snapshot, outcome) = try await harness.next()
+        #expect(outcome == .published(statusCode: 200))
+        #expect(snapshot.grantedExpires == 60)
+        #expect(await harness.engine.table[snapshot.key]?.cseq == 2)
+        let now = Int(Date().timeIntervalSince1970)
+        let expires = try #require(try await KamailioPresentities.rows(user: user).first?.expires)
+        #expect((now + 50...now + 70).contains(expires))
+    }
+
+    @Test func anEventTheServerDoesNotKnowIsABadEventAndNotRetried() async throws {
+        let harness = try await EngineHarness.kamailio()
+        defer { Task { await harness.close() } }
+        let (uri, _) = try EngineHarness.presentity()
+        try await harness.engine.addEvent(PresenceEvent(name: "x-lamplighter-test", contentType: "text/plain"))
+        try await harness.engine.sendPublish(PublishParameters(
+            presentity: uri, event: "x-lamplighter-test", body: Array("hello".utf8), source: .admin))
+        let (snapshot, outcome) = try await harness.next()
+        #expect(outcome == .failed(PublishFailure(code: .badEvent, statusCode: 489, willRetry: false)))
+        #expect(snapshot.state == .failed)
+        #expect(snapshot.lastReply?.statusCode == 489)
+        #expect(await harness.engine.nextTimer == nil, "nothing is retried until the next update")
+    }
+
+    @Test func callbacksAreCalledOnlyForTheirSources() async throws {
+        let harness = try await EngineHarness.kamailio()
+        defer { Task { await harness.close() } }
+        let seen = SourceLog()
+        _ = await harness.engine.registerCallback(for: [.dialogs]) { snapshot, _ in seen.append(snapshot.source) }
+        let (uri, _) = try EngineHarness.presentity()
+        try await harness.engine.sendPublish(PublishParameters(presentity: uri, event: "presence", body: EngineHarness.pidf(uri, "open"), source: .registrations))
+        _ = try await harness.next()
+        try await harness.engine.sendPublish(PublishParameters(presentity: uri, event: "presence", body: EngineHarness.pidf(uri, "closed"), source: .dialogs))
+        _ = try await harness.next()
+        #expect(seen.values == [.dialogs])
+    }
+}
+
+final class SourceLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [PublicationSource] = []
+    func append(_ source: PublicationSource) { lock.withLock { stored.append(source) } }
+    var values: [PublicationSource] { lock.withLock { stored } }
+}
