@@ -34,7 +34,7 @@ import Darwin
 ///
 /// It can also play a watcher (a subscriber) against the presence server: ``watch(_:event:accept:notifies:expires:server:timeout:arguments:)``.
 public final class Sipp: @unchecked Sendable {
-    /// The scenarios of `Tests/SIPStackTests/Resources/sipp/` (UAS, any non-INVITE method), with the options
+    /// The scenarios of `Tests/LamplighterTestSupport/Resources/sipp/` (``supportScenarios``; UAS, any non-INVITE method), with the options
     /// each one needs.
     public enum Scenario: String, Sendable, CaseIterable {
         /// Receives a request and never answers anything (every request of the call is received and ignored).

@@ -7,7 +7,7 @@ import Testing
 
 /// The endpoint against misbehaving peers played by real sipp on 127.0.0.1.
 @Suite struct SIPEndpointSippTests {
-    static let scenarios = Bundle.module.url(forResource: "Resources", withExtension: nil)!.appendingPathComponent("sipp")
+    static let scenarios = Sipp.supportScenarios
     let logger = Logger(label: "test.sipp")
 
     func endpoint(t1: Duration, credentials: [SIPCredential] = []) async throws -> SIPEndpoint {

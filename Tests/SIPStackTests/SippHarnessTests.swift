@@ -8,7 +8,7 @@ import Testing
 /// The sipp harness and its scenarios, against real sipp (installed by deploy/test) with raw datagrams from
 /// the test: what sipp does is checked on the wire and in its own message log.
 @Suite(.timeLimit(.minutes(1))) struct SippHarnessTests {
-    static let scenarios = Bundle.module.url(forResource: "Resources", withExtension: nil)!.appendingPathComponent("sipp")
+    static let scenarios = Sipp.supportScenarios
 
     /// An OPTIONS (or `method`) to sipp as raw text, from `peer`.
     func request(_ method: String = "OPTIONS", to sipp: Sipp, from peer: RawUDPPeer, branch: String, callID: String,

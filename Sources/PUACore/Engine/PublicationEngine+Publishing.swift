@@ -36,9 +36,12 @@ extension PublicationEngine {
                 code: .invalidBody, context: "\(key): body of \(body.count) bytes exceeds \(PresenceEvent.maximumBodySize)")
         }
 
-        var record: PublicationRecord
-        if let existing = table.remove(key) {
-            record = existing
+        // Everything that can fail is decided before the table changes.
+        let fresh: PublicationRecord?
+        let current: PublicationRecord
+        if let existing = table[key] {
+            fresh = nil
+            current = existing
         } else {
             if parameters.expires == 0 { return }  // Nothing published, nothing to remove.
             guard parameters.body != nil else {
@@ -47,28 +50,33 @@ extension PublicationEngine {
             guard table.count < configuration.maxPublications else {
                 throw PublishRequestError(code: .tableFull, context: "\(key): the table holds \(table.count) publications")
             }
-            record = PublicationRecord(
+            current = PublicationRecord(
                 key: key, presentity: parameters.presentity,
                 machine: PublicationMachine(configuration: configuration.machine, random: makeRandom()),
                 contentType: parameters.contentType ?? event.contentType, tupleID: Self.token(prefix: "t"),
                 callID: Self.token(prefix: "p") + "@lamplighter", fromTag: Self.token(prefix: ""), source: parameters.source)
+            fresh = current
         }
-        defer { if record.machine.state != .removed { table.insert(record) } }
-
+        var newBody: (source: [UInt8], processed: [UInt8], contentType: String)?
         if let body = parameters.body {
             let contentType = parameters.contentType ?? event.contentType
-            if body != record.sourceBody || contentType != record.contentType || record.body == nil {
-                let processed: [UInt8]
+            if body != current.sourceBody || contentType != current.contentType || current.body == nil {
                 do {
-                    processed = try event.process(BodyContext(body: body, version: record.nextVersion, tupleID: record.tupleID))
+                    let processed = try event.process(BodyContext(body: body, version: current.nextVersion, tupleID: current.tupleID))
+                    newBody = (body, processed, contentType)
                 } catch {
                     throw PublishRequestError(code: .invalidBody, context: "\(key): \(error.code): \(error.context)")
                 }
-                record.nextVersion += 1
-                record.sourceBody = body
-                record.body = processed
-                record.contentType = contentType
             }
+        }
+
+        var record = fresh ?? table.remove(key)!
+        defer { if record.machine.state != .removed { table.insert(record) } }
+        if let newBody {
+            record.nextVersion += 1
+            record.sourceBody = newBody.source
+            record.body = newBody.processed
+            record.contentType = newBody.contentType
         }
         if parameters.expires != 0 { record.desiredExpires = parameters.expires }
         record.source = parameters.source

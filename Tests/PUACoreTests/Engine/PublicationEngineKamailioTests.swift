@@ -140,6 +140,30 @@ import Testing
         #expect(await harness.engine.nextTimer == nil, "nothing is retried until the next update")
     }
 
+    @Test func aWatcherIsNotifiedOfEachPublishedState() async throws {
+        let harness = try await EngineHarness.kamailio()
+        defer { Task { await harness.close() } }
+        let (uri, user) = try EngineHarness.presentity()
+        // NOTIFYs: right after the 2xx (nothing published yet), then one per publication state.
+        let watcher = try await Sipp.watch(user, event: "presence", notifies: 3, timeout: .seconds(20))
+        defer { watcher.stop() }
+        #expect(await watcher.waitUntilReceived(2, timeout: .seconds(10)), "subscribed: \(watcher.messageLog)")
+
+        try await harness.engine.sendPublish(PublishParameters(presentity: uri, event: "presence", body: EngineHarness.pidf(uri, "open"), source: .admin))
+        #expect(try await harness.next().1 == .published(statusCode: 200))
+        #expect(await watcher.waitUntilReceived(3, timeout: .seconds(10)), "notified of open: \(watcher.messageLog)")
+        try await harness.engine.sendPublish(PublishParameters(presentity: uri, event: "presence", body: EngineHarness.pidf(uri, "closed"), source: .admin))
+        #expect(try await harness.next().1 == .published(statusCode: 200))
+
+        #expect(try await watcher.waitForExit(timeout: .seconds(15)) == 0, "\(watcher.errorLog)\n\(watcher.messageLog)")
+        let bodies = watcher.received.filter { $0.firstLine.hasPrefix("NOTIFY") }.map(\.body)
+        #expect(bodies.count >= 3)
+        guard bodies.count >= 3 else { return }
+        #expect(bodies[1].contains("<basic>open</basic>"), "\(bodies[1])")
+        #expect(bodies[2].contains("<basic>closed</basic>"), "\(bodies[2])")
+        #expect(!bodies[1].contains("pidf:basic"), "default namespace, as phones parse it")
+    }
+
     @Test func callbacksAreCalledOnlyForTheirSources() async throws {
         let harness = try await EngineHarness.kamailio()
         defer { Task { await harness.close() } }
