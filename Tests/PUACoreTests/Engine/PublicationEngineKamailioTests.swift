@@ -22,6 +22,8 @@ import Testing
         #expect(outcome1 == .published(statusCode: 200))
         let etag1 = try #require(first.etag)
         #expect(first.grantedExpires == 600)
+        await engine.flush()
+        #expect(await harness.store.publication(first.key)?.etag == etag1)
         #expect(first.state == .published)
         var rows = try await KamailioPresentities.rows(user: user)
         #expect(rows.map(\.etag) == [etag1])
@@ -68,6 +70,8 @@ import Testing
         #expect(outcome5 == .removed)
         #expect(await engine.publication(key) == nil)
         #expect(try await KamailioPresentities.rows(user: user).isEmpty)
+        await engine.flush()
+        #expect(await harness.store.count == 0, "the removal reached the store")
     }
 
     @Test func updatesWhileAPublishIsInFlightCoalesceAndTheLatestWins() async throws {
