@@ -130,16 +130,15 @@ extension PublicationMachine {
         return [.reportPublished] + (next.isEmpty ? [scheduleRefresh(granted: granted, now: now)] : next)
     }
 
-    /// Arms the refresh before the granted expiry: minus `max(margin, 10 %)`, minus up to `refreshSpread` of it
-    /// at random, but not before half of it.
+    /// Arms the refresh: no later than the granted expiry minus `max(margin, 10 %)`, no earlier than half of it
+    /// (where in between is the runner's choice, to spread load).
     mutating func scheduleRefresh(granted: Int, now: ContinuousClock.Instant) -> Action {
         let grantedMs = granted * 1000
         let marginMs = max(configuration.refreshMargin * 1000, grantedMs / 10)
-        let jitterMs = Int(nextFraction() * configuration.refreshSpread * Double(grantedMs))
-        let delayMs = max(grantedMs - marginMs - jitterMs, grantedMs / 2)
+        let latestMs = max(grantedMs - marginMs, grantedMs / 2)
         generation += 1
         timerArmed = true
-        return .scheduleTimer(at: now + .milliseconds(delayMs), generation: generation)
+        return .scheduleRefresh(earliest: now + .milliseconds(grantedMs / 2), latest: now + .milliseconds(latestMs), generation: generation)
     }
 
     /// Records a transient failure and arms a capped, jittered exponential backoff (at least Retry-After).

@@ -90,12 +90,8 @@ public struct PublicationMachine: Sendable {
         public var defaultExpires: Int
         /// Never request less than this (`min_expires`).
         public var minExpires: Int
-        /// Refresh at the granted expiry minus `max(refreshMargin seconds, 10 % of it)`, minus jitter.
+        /// Refresh no later than the granted expiry minus `max(refreshMargin seconds, 10 % of it)`.
         public var refreshMargin: Int
-        /// Refreshes move earlier by a random fraction of the granted interval up to this (0...0.4), so that
-        /// publications made in the same second (a restart, a burst of registrations) refresh spread over
-        /// a window proportional to their lifetime instead of all at once.
-        public var refreshSpread: Double
         /// First retry delay after a transient failure; doubles per attempt.
         public var backoffBase: Duration
         /// Retry delays never exceed this (except to honour Retry-After).
@@ -105,14 +101,13 @@ public struct PublicationMachine: Sendable {
 
         public init(
             defaultExpires: Int = 3600, minExpires: Int = 0, refreshMargin: Int = 10,
-            refreshSpread: Double = 0.2, backoffBase: Duration = .seconds(2),
+             backoffBase: Duration = .seconds(2),
             backoffCap: Duration = .seconds(300), backoffJitter: Double = 0.25
         ) {
             self.defaultExpires = defaultExpires
             self.minExpires = minExpires
             self.refreshMargin = refreshMargin
-            self.refreshSpread = min(max(refreshSpread, 0), 0.4)
-            self.backoffBase = backoffBase
+                self.backoffBase = backoffBase
             self.backoffCap = backoffCap
             self.backoffJitter = backoffJitter
         }
@@ -123,7 +118,10 @@ public struct PublicationMachine: Sendable {
         /// Send this PUBLISH in a new client transaction; its outcome comes back as `replyReceived`
         /// or `transactionFailed`.
         case sendPublish(PublishRequest)
-        /// Arm the (refresh or retry) timer to fire at `at`; a firing with another `generation` is stale.
+        /// Arm the refresh timer to fire at any instant in `earliest...latest` (the runner spreads refreshes of
+        /// many publications over that window); a firing with another `generation` is stale.
+        case scheduleRefresh(earliest: ContinuousClock.Instant, latest: ContinuousClock.Instant, generation: UInt64)
+        /// Arm the retry timer to fire at `at`; a firing with another `generation` is stale.
         case scheduleTimer(at: ContinuousClock.Instant, generation: UInt64)
         /// A 2xx applied the publication (initial, modification or refresh).
         case reportPublished

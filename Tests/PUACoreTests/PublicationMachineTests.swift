@@ -39,9 +39,9 @@ struct HalfRandom: RandomNumberGenerator, Sendable {
         PublishReply(statusCode: 200, etag: etag, expires: expires)
     }
 
-    /// Default configuration, 3600 s granted: 3600 − 360 (10 %) − 360 (half the 20 % spread).
-    func refreshTimer(after start: ContinuousClock.Instant, generation: UInt64, milliseconds: Int = 2_880_000) -> Action {
-        .scheduleTimer(at: start + .milliseconds(milliseconds), generation: generation)
+    /// Default configuration, 3600 s granted: from half of it to 3600 − 360 (10 %).
+    func refreshTimer(after start: ContinuousClock.Instant, generation: UInt64, granted: Int = 3600, latest: Int = 3_240_000) -> Action {
+        .scheduleRefresh(earliest: start + .milliseconds(granted * 500), latest: start + .milliseconds(latest), generation: generation)
     }
 
     func failure(_ code: PublishFailure.Code, _ status: Int?, retry: Bool) -> Action {
@@ -81,24 +81,24 @@ struct HalfRandom: RandomNumberGenerator, Sendable {
     @Test func refreshFollowsTheGrantedExpiryWithMarginJitterAndFloor() {
         var m = machine()
         _ = m.update(body: open, contentType: pidf, expires: nil, now: t)
-        // Server grants less than asked: 1800 − 180 − 180.
-        #expect(m.replyReceived(ok("a", expires: 1800), now: t) == [.reportPublished, refreshTimer(after: t, generation: 2, milliseconds: 1_440_000)])
+        // Server grants less than asked: 900 … 1800 − 180.
+        #expect(m.replyReceived(ok("a", expires: 1800), now: t) == [.reportPublished, refreshTimer(after: t, generation: 2, granted: 1800, latest: 1_620_000)])
         #expect(m.grantedExpires == 1800)
 
         var short = machine()
         _ = short.update(body: open, contentType: pidf, expires: 60, now: t)
-        // 60 − max(10, 6) − 6.
-        #expect(short.replyReceived(ok("a", expires: 60), now: t) == [.reportPublished, refreshTimer(after: t, generation: 2, milliseconds: 44_000)])
+        // 30 … 60 − max(10, 6).
+        #expect(short.replyReceived(ok("a", expires: 60), now: t) == [.reportPublished, refreshTimer(after: t, generation: 2, granted: 60, latest: 50_000)])
 
         var tiny = machine()
         _ = tiny.update(body: open, contentType: pidf, expires: 10, now: t)
-        // 10 − 10 − 1 is negative: refresh at half the expiry.
-        #expect(tiny.replyReceived(ok("a", expires: 10), now: t) == [.reportPublished, refreshTimer(after: t, generation: 2, milliseconds: 5_000)])
+        // 10 − 10 is before half of it: refresh at half the expiry.
+        #expect(tiny.replyReceived(ok("a", expires: 10), now: t) == [.reportPublished, refreshTimer(after: t, generation: 2, granted: 10, latest: 5_000)])
 
         var noExpires = machine()
         _ = noExpires.update(body: open, contentType: pidf, expires: 60, now: t)
         // A 2xx without Expires grants what was asked.
-        #expect(noExpires.replyReceived(PublishReply(statusCode: 200, etag: "a"), now: t) == [.reportPublished, refreshTimer(after: t, generation: 2, milliseconds: 44_000)])
+        #expect(noExpires.replyReceived(PublishReply(statusCode: 200, etag: "a"), now: t) == [.reportPublished, refreshTimer(after: t, generation: 2, granted: 60, latest: 50_000)])
     }
 
     @Test func refreshIsConditionalWithoutBodyAndEveryETagReplacesTheLast() {
@@ -218,7 +218,7 @@ struct HalfRandom: RandomNumberGenerator, Sendable {
         _ = m.update(body: open, contentType: pidf, expires: 60, now: t)
         #expect(m.replyReceived(PublishReply(statusCode: 423, minExpires: 600), now: t) == [initial(open, expires: 600)])
         #expect(m.desiredExpires == 600)
-        #expect(m.replyReceived(ok("a", expires: 600), now: t) == [.reportPublished, refreshTimer(after: t, generation: 3, milliseconds: 480_000)])
+        #expect(m.replyReceived(ok("a", expires: 600), now: t) == [.reportPublished, refreshTimer(after: t, generation: 3, granted: 600, latest: 540_000)])
         #expect(m.timerFired(generation: 3, now: t) == [refresh("a", expires: 600)])
         // Later updates asking for less still get the server's minimum.
         _ = m.replyReceived(ok("b", expires: 600), now: t)

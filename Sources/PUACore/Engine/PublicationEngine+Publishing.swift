@@ -124,7 +124,13 @@ extension PublicationEngine {
             case .sendPublish(let request):
                 start(request, on: &record)
             case .scheduleTimer(let at, let generation):
-                record.timer = (at, generation)
+                disarm(&record)
+                record.timer = (at, generation, false)
+                timers.push(TimerHeap.Entry(at: at, key: record.key, generation: generation))
+            case .scheduleRefresh(let earliest, let latest, let generation):
+                disarm(&record)
+                let at = spreader.place(earliest: earliest, latest: latest, using: &random)
+                record.timer = (at, generation, true)
                 timers.push(TimerHeap.Entry(at: at, key: record.key, generation: generation))
             case .reportPublished:
                 metrics.published.increment()
@@ -140,12 +146,18 @@ extension PublicationEngine {
             case .forget:
                 metrics.removed.increment()
                 record.expiresAt = nil
-                record.timer = nil
+                disarm(&record)
                 dirty.remove(record.key)
                 forgotten.insert(record.key)
                 callbacks.notify(record.snapshot, .removed)
             }
         }
+    }
+
+    /// Forgets the record's armed timer (its heap entry becomes stale) and gives its refresh slot back.
+    func disarm(_ record: inout PublicationRecord) {
+        if let timer = record.timer, timer.isRefresh { spreader.release(timer.at) }
+        record.timer = nil
     }
 
     /// Starts the transaction for `request`: stamps CSeq and serial now, sends from a detached task.
@@ -154,7 +166,7 @@ extension PublicationEngine {
         record.sendSerial = serial
         record.cseq &+= 1
         record.hasPendingUpdate = false
-        record.timer = nil
+        disarm(&record)
         let message = PublishMessage.request(request, record: record, event: record.key.event, userAgent: configuration.userAgent)
         let key = record.key
         let serial = self.serial

@@ -30,7 +30,7 @@ extension PublicationEngine: Service {
             guard var record = table.remove(entry.key) else { continue }
             defer { if record.machine.state != .removed { table.insert(record) } }
             guard let armed = record.timer, armed.generation == entry.generation else { continue }
-            record.timer = nil
+            disarm(&record)
             let actions = record.machine.timerFired(generation: entry.generation, now: now)
             execute(actions, on: &record)
         }

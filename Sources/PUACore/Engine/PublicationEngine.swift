@@ -56,6 +56,8 @@ public actor PublicationEngine {
     var registry: PresenceEventRegistry
     var callbacks = PublicationCallbacks()
     var timers = TimerHeap()
+    var spreader: RefreshSpreader
+    var random: any RandomNumberGenerator & Sendable
     /// Records changed since the last flush, and keys forgotten since then.
     var dirty = Set<PublicationKey>()
     var forgotten = Set<PublicationKey>()
@@ -87,6 +89,8 @@ public actor PublicationEngine {
         self.wallClock = wallClock
         self.makeRandom = makeRandom
         self.table = PresentityTable(hashSize: configuration.hashSize)
+        self.spreader = RefreshSpreader(origin: clock())
+        self.random = makeRandom()
     }
 
     // MARK: - Queries
@@ -109,4 +113,7 @@ public actor PublicationEngine {
 
     /// Timer entries held (live and stale), for tests of compaction.
     var timerEntries: Int { timers.count }
+
+    /// Refreshes placed in the second holding `at` (for tests of the spread).
+    func refreshesPlaced(at: ContinuousClock.Instant) -> Int { spreader.placed(at: at) }
 }

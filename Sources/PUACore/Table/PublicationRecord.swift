@@ -46,8 +46,8 @@ public struct PublicationRecord: Sendable {
     var cseq: UInt32 = 0
     /// Identifies the request in flight, so a late outcome of an older request is ignored.
     var sendSerial: UInt64 = 0
-    /// Generation and due time of the armed refresh or retry timer.
-    var timer: (at: ContinuousClock.Instant, generation: UInt64)?
+    /// The armed refresh or retry timer: when, its generation, and whether the spreader placed it (a refresh).
+    var timer: (at: ContinuousClock.Instant, generation: UInt64, isRefresh: Bool)?
 
     init(
         key: PublicationKey, presentity: SIPURI, machine: PublicationMachine, contentType: String, tupleID: String,
