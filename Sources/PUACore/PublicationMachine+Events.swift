@@ -130,15 +130,16 @@ extension PublicationMachine {
         return [.reportPublished] + (next.isEmpty ? [scheduleRefresh(granted: granted, now: now)] : next)
     }
 
-    /// Arms the refresh: no later than the granted expiry minus `max(margin, 10 %)`, no earlier than half of it
-    /// (where in between is the runner's choice, to spread load).
+    /// Arms the refresh: no later than the granted expiry minus `max(margin, 10 %)` (but not before half of it),
+    /// no earlier than 40 % of it; where in between is the runner's choice, to spread load.
     mutating func scheduleRefresh(granted: Int, now: ContinuousClock.Instant) -> Action {
         let grantedMs = granted * 1000
         let marginMs = max(configuration.refreshMargin * 1000, grantedMs / 10)
         let latestMs = max(grantedMs - marginMs, grantedMs / 2)
         generation += 1
         timerArmed = true
-        return .scheduleRefresh(earliest: now + .milliseconds(grantedMs / 2), latest: now + .milliseconds(latestMs), generation: generation)
+        return .scheduleRefresh(
+            earliest: now + .milliseconds(grantedMs * 2 / 5), latest: now + .milliseconds(latestMs), generation: generation)
     }
 
     /// Records a transient failure and arms a capped, jittered exponential backoff (at least Retry-After).

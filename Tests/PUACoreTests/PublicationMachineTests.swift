@@ -39,9 +39,9 @@ struct HalfRandom: RandomNumberGenerator, Sendable {
         PublishReply(statusCode: 200, etag: etag, expires: expires)
     }
 
-    /// Default configuration, 3600 s granted: from half of it to 3600 − 360 (10 %).
+    /// Default configuration, 3600 s granted: from 40 % of it to 3600 − 360 (10 %).
     func refreshTimer(after start: ContinuousClock.Instant, generation: UInt64, granted: Int = 3600, latest: Int = 3_240_000) -> Action {
-        .scheduleRefresh(earliest: start + .milliseconds(granted * 500), latest: start + .milliseconds(latest), generation: generation)
+        .scheduleRefresh(earliest: start + .milliseconds(granted * 400), latest: start + .milliseconds(latest), generation: generation)
     }
 
     func failure(_ code: PublishFailure.Code, _ status: Int?, retry: Bool) -> Action {
@@ -81,13 +81,13 @@ struct HalfRandom: RandomNumberGenerator, Sendable {
     @Test func refreshFollowsTheGrantedExpiryWithMarginJitterAndFloor() {
         var m = machine()
         _ = m.update(body: open, contentType: pidf, expires: nil, now: t)
-        // Server grants less than asked: 900 … 1800 − 180.
+        // Server grants less than asked: 720 … 1800 − 180.
         #expect(m.replyReceived(ok("a", expires: 1800), now: t) == [.reportPublished, refreshTimer(after: t, generation: 2, granted: 1800, latest: 1_620_000)])
         #expect(m.grantedExpires == 1800)
 
         var short = machine()
         _ = short.update(body: open, contentType: pidf, expires: 60, now: t)
-        // 30 … 60 − max(10, 6).
+        // 24 … 60 − max(10, 6).
         #expect(short.replyReceived(ok("a", expires: 60), now: t) == [.reportPublished, refreshTimer(after: t, generation: 2, granted: 60, latest: 50_000)])
 
         var tiny = machine()

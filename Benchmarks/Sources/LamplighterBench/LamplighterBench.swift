@@ -13,13 +13,17 @@ enum LamplighterBench {
             await UDPRoundTrip.runResponder()
             return
         }
+        if arguments.first == EngineBenchmarks.responderFlag {
+            await EngineBenchmarks.runResponder()
+            return
+        }
         var quick = false
         var only: String?
         var rest = arguments[...]
         while let argument = rest.popFirst() {
             switch argument {
             case "--quick": quick = true
-            case "--only" where ["core", "udp"].contains(rest.first ?? ""): only = rest.popFirst()
+            case "--only" where ["core", "udp", "engine", "spread"].contains(rest.first ?? ""): only = rest.popFirst()
             case "--help", "-h": usage(status: 0)
             default: usage(status: 2)
             }
@@ -35,25 +39,35 @@ enum LamplighterBench {
         print("machine: \(machine.cpus) CPUs online (nproc), \(machine.cpuModel); load average at start \(machine.loadAverage)")
         print("")
 
-        if only != "udp" {
+        if only == nil || only == "core" {
             runCore(runs: runs, duration: runDuration)
         }
-        if only != "core" {
+        if only == nil || only == "udp" {
             await runUDP(transactions: transactions, timeLimit: udpTimeLimit)
+        }
+        if only == nil || only == "engine" {
+            await runEngine(publications: quick ? 5_000 : 50_000)
+        }
+        if only == nil || only == "spread" {
+            await runSpread(publications: 100_000, hours: quick ? 2 : 4)
         }
         print("load average at end \(Machine.current().loadAverage)")
     }
 
     static func usage(status: Int32) -> Never {
         print("""
-            usage: lamplighter-bench [--quick] [--only core|udp]
+            usage: lamplighter-bench [--quick] [--only core|udp|engine|spread]
 
             Measures SIPCore parse/serialize throughput on one thread (a ~830-byte PUBLISH with a PIDF
             body and its 200 OK) and SIPStack UDP OPTIONS transactions over 127.0.0.1 against a
-            responder in a child process, sequentially and 64 at a time. Prints Markdown tables.
+            responder in a child process, sequentially and 64 at a time; the publication engine's PUBLISH
+            throughput over UDP to a responder process answering 200 with a SIP-ETag; and the spread of
+            refreshes of 100,000 publications made in the same 10 s (virtual clock). Prints Markdown tables.
               --quick        fewer and shorter runs (about 10 s instead of about 1 minute)
               --only core    only the SIPCore parse/serialize figures
               --only udp     only the UDP transaction figures
+              --only engine  only the engine's PUBLISH throughput
+              --only spread  only the refresh spread
             """)
         exit(status)
     }
@@ -91,6 +105,48 @@ enum LamplighterBench {
             exit(1)
         }
         print("")
+    }
+}
+
+extension LamplighterBench {
+    static func runEngine(publications: Int) async {
+        let target = 10_000.0
+        do {
+            let figures = try await EngineBenchmarks.throughput(count: publications)
+            print("## PUACore engine: PUBLISH over UDP to a responder process answering 200 + SIP-ETag (\(grouped(Double(publications))) publications)")
+            print("")
+            print("| phase | published | failed or missing | PUBLISH/s (wall clock) | target /s | ÷ target | CPU µs/PUBLISH, ours (user + sys) | CPU µs/PUBLISH, responder |")
+            print("|---|---:|---:|---:|---:|---:|---:|---:|")
+            for f in figures {
+                let ours = "\(fixed(f.perPublish(f.ourCPU.total), 1)) (\(fixed(f.perPublish(f.ourCPU.user), 1)) + \(fixed(f.perPublish(f.ourCPU.system), 1)))"
+                print("| \(f.name) | \(grouped(Double(f.published))) | \(f.publications - f.published) | \(grouped(f.perWallSecond)) | ≥ \(grouped(target)) | \(fixed(f.perWallSecond / target, 2))× | \(ours) | \(fixed(f.perPublish(f.responderCPU.total), 1)) |")
+            }
+            print("")
+        } catch {
+            print("engine benchmark failed: \(error)")
+            exit(1)
+        }
+    }
+
+    static func runSpread(publications: Int, hours: Int) async {
+        do {
+            let clock = ContinuousClock()
+            let start = clock.now
+            let f = try await EngineBenchmarks.refreshSpread(count: publications, hours: hours)
+            let took = clock.now - start
+            print("## PUACore refresh spread: \(grouped(Double(f.publications))) publications made in the same 10 s, granted 3600 s, \(hours) h simulated")
+            print("")
+            print("| window | refreshes | mean /s | busiest second | busiest ÷ mean | target |")
+            print("|---|---:|---:|---:|---:|---:|")
+            print("| from the first refresh (second \(f.firstRefreshSecond)) to the end | \(grouped(Double(f.refreshes))) | \(fixed(f.mean, 1)) | \(f.busiest) | \(fixed(Double(f.busiest) / f.mean, 2))× | ≤ 2× |")
+            print("| last hour | – | \(fixed(f.lastHourMean, 1)) | \(f.lastHourBusiest) | \(fixed(Double(f.lastHourBusiest) / f.lastHourMean, 2))× | ≤ 2× |")
+            print("")
+            print("failed publications: \(f.failed); simulation took \(fixed(took.seconds, 1)) s of wall clock.")
+            print("")
+        } catch {
+            print("spread benchmark failed: \(error)")
+            exit(1)
+        }
     }
 }
 

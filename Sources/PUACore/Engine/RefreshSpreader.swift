@@ -1,6 +1,6 @@
 /// Places refresh timers on whole seconds so that no second carries many more refreshes than the others.
 ///
-/// Each refresh may fire anywhere in its window (from half of the granted lifetime to just before its end, see
+/// Each refresh may fire anywhere in its window (from 40 % of the granted lifetime to just before its end, see
 /// ``PublicationMachine/Action/scheduleRefresh(earliest:latest:generation:)``). Of `choices` random seconds
 /// in the window the spreader takes the one with the fewest refreshes already placed (the "power of two
 /// choices"), which keeps the busiest second close to the mean even when 100,000 publications were made in
