@@ -178,6 +178,8 @@ import Testing
         _ = try await harness.next()
         try await harness.engine.sendPublish(PublishParameters(presentity: uri, event: "presence", body: EngineHarness.pidf(uri, "closed"), source: .dialogs))
         _ = try await harness.next()
+        // Callbacks run on the engine one after the other: one more call into it waits for the rest of them.
+        _ = await harness.engine.publicationCount
         #expect(seen.values == [.dialogs])
     }
 }
