@@ -8,7 +8,7 @@ enum ConfigurationSchema {
         integer("pua.hash_size", 1...20, "log2 of the presentity table's bucket count (9 = 512 buckets)", \.pua.hashSize),
         integer("pua.min_expires", 1...86_400, "lowest Expires sent in a PUBLISH, seconds", \.pua.minExpires),
         integer("pua.default_expires", 1...604_800, "Expires when an update asks for none, seconds", \.pua.defaultExpires),
-        integer("pua.update_period", 1...3_600, "sweep period for due and expired records, seconds", \.pua.updatePeriod),
+        integer("pua.update_period", 1...3_600, "how often changed publications are written to the store, seconds", \.pua.updatePeriod),
         serviceURL("database.url", schemes: ["postgresql", "postgres"], required: true,
                    "PostgreSQL URL, postgresql://user:password@host:port/dbname", \.database.url),
         identifier("database.table", "the publication table", \.database.table),

@@ -3,6 +3,7 @@ import LamplighterConfig
 import Logging
 import NIOCore
 import NIOPosix
+import PUACore
 import PUAStore
 import SIPCore
 import SIPStack
@@ -24,14 +25,33 @@ struct Daemon {
             logger: Logger(label: "lamplighter.status"))
         let monitor = DependencyMonitor(
             configuration: configuration, board: board, endpoint: endpoint, resolver: resolver, logger: logger)
+        let engine = try Self.publicationEngine(configuration, endpoint: endpoint, resolver: resolver)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: status), .init(service: monitor)],
+                services: [.init(service: status), .init(service: monitor), .init(service: engine)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
         await endpoint.close()
         logger.info("stopped")
+    }
+
+    /// The publication engine (`[pua]`), publishing through the outbound proxy or else the presence server.
+    /// Until persistence lands it keeps its table in memory only.
+    static func publicationEngine(
+        _ configuration: LamplighterConfiguration, endpoint: SIPEndpoint, resolver: SIPResolver
+    ) throws -> PublicationEngine {
+        guard let text = configuration.sip.outboundProxy ?? configuration.sip.presenceServer else {
+            preconditionFailure("sip.presence_server is required by configuration")
+        }
+        let pua = configuration.pua
+        let engineConfiguration = PublicationEngine.Configuration(
+            machine: .init(defaultExpires: pua.defaultExpires, minExpires: pua.minExpires), hashSize: pua.hashSize,
+            userAgent: configuration.sip.userAgent, flushInterval: .seconds(pua.updatePeriod))
+        return PublicationEngine(
+            configuration: engineConfiguration,
+            transport: SIPPublishTransport(endpoint: endpoint, resolver: resolver, defaultNextHop: try SIPURI(parsing: text)),
+            store: InMemoryPresentityStore(), logger: Logger(label: "lamplighter.pua"))
     }
 
     /// Binds the UDP socket and adds TCP and TLS (listening where `sip.listen` says, else outbound only).
