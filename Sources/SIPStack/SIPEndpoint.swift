@@ -99,6 +99,8 @@ public final class SIPEndpoint: @unchecked Sendable {
     /// Transactions waiting for a slot; started on the event loop as slots free (no thread hop).
     private var slotWaiters: [(Bool) -> Void] = []
     private var closed = false
+    /// A flush of written datagrams is queued on the event loop.
+    private var flushScheduled = false
 
     private let parseErrors = Counter(label: "lamplighter_sip_parse_errors_total")
     private let badRequests = Counter(label: "lamplighter_sip_bad_requests_answered_total")
@@ -508,10 +510,11 @@ public final class SIPEndpoint: @unchecked Sendable {
         eventLoop.preconditionInEventLoop()
         if destination.transport == .udp {
             let buffer = channel.allocator.buffer(bytes: bytes ?? message.serialized())
-            channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination.address, data: buffer)).whenFailure { [logger] error in
+            channel.write(AddressedEnvelope(remoteAddress: destination.address, data: buffer)).whenFailure { [logger] error in
                 logger.warning("SIP send failed", metadata: ["destination": "\(destination)", "error": "\(error)"])
                 onFailure()
             }
+            scheduleFlush()
             return
         }
         guard let sender = streamSenders[destination.transport] else {
@@ -523,6 +526,17 @@ public final class SIPEndpoint: @unchecked Sendable {
         promise.futureResult.whenFailure { [logger] error in
             logger.warning("SIP send failed", metadata: ["destination": "\(destination)", "error": "\(error)"])
             onFailure()
+        }
+    }
+
+    /// Datagrams written during one pass of the event loop go out with one flush (NIO sends them with one
+    /// `sendmmsg`), instead of one system call each.
+    private func scheduleFlush() {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        eventLoop.execute {
+            self.flushScheduled = false
+            self.channel.flush()
         }
     }
 

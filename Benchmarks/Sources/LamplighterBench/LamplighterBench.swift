@@ -13,6 +13,9 @@ enum LamplighterBench {
             await UDPRoundTrip.runResponder()
             return
         }
+        if arguments.first == UDPFloor.echoFlag, arguments.count == 2, let port = Int(arguments[1]) {
+            UDPFloor.runEcho(port: port)
+        }
         if arguments.first == EngineBenchmarks.responderFlag {
             await EngineBenchmarks.runResponder()
             return
@@ -96,6 +99,11 @@ enum LamplighterBench {
                 let count = "\(grouped(Double(f.completed)))\(f.timeCapped ? " (time cap \(udpTimeLimit))" : "")"
                 print("| \(f.name) | \(count) | \(f.failed) | \(grouped(f.perWallSecond)) | \(split(f, f.ourCPU)) | < \(fixed(cpuTarget, 0)) | \(fixed(cpuTarget / f.ourMicrosecondsPerTransaction, 2))× | \(split(f, f.responderCPU)) |")
             }
+            print("")
+            let floor = try UDPFloor.run(count: transactions)
+            print("kernel floor on this machine (no SIP, no NIO: blocking sockets, a 520-byte request and a 380-byte answer")
+            print("from an echo process): \(fixed(floor.sequential, 1)) µs of CPU per round trip one at a time, \(fixed(floor.batched, 1)) µs")
+            print("with 64 sent before their answers are read (one send and one recv call each).")
             print("")
             print("peak RSS: bench process \(mebibytes(report.peakRSS)) (\(mebibytes(report.rssBefore)) before the UDP phases), responder")
             print("\(mebibytes(report.responderPeakRSS)). Memory grows with the rate: completed transactions and their timers are kept")
