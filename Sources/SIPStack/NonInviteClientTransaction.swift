@@ -52,6 +52,8 @@ public struct NonInviteClientTransaction: Sendable {
     private let reliable: Bool
     private let timers: SIPTimers
     private var retransmitInterval: Duration
+    /// The delay of the Timer E armed last (T2 once proceeding), so a runner can keep one FIFO per delay.
+    public var timerEDelay: Duration { state == .proceeding ? timers.t2 : retransmitInterval }
     private var generation: UInt64 = 0
 
     /// `reliable` is true over TCP/TLS: no retransmissions, Timer K zero.

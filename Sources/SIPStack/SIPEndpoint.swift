@@ -57,6 +57,13 @@ public final class SIPEndpoint: @unchecked Sendable {
         var method: String
     }
 
+    /// One FIFO per timer and delay: F and K have one delay each; Timer E's delay doubles from T1 up to T2, so
+    /// each of its few delays has a queue of its own.
+    private struct ClientTimerQueue: Hashable {
+        var timer: NonInviteClientTransaction.Timer
+        var delay: Duration
+    }
+
     private struct Client {
         var transaction: NonInviteClientTransaction
         var request: SIPRequest
@@ -66,8 +73,6 @@ public final class SIPEndpoint: @unchecked Sendable {
         /// The caller's hook for 1xx responses.
         var onProvisional: (@Sendable (SIPResponse) -> Void)?
         var continuation: CheckedContinuation<(Result<SIPResponse, SIPTransactionError>, SIPRequest), Never>?
-        /// Armed timers, cancelled when the transaction ends so the event loop's timer heap stays small.
-        var timers: [Scheduled<Void>] = []
         /// How often the request was sent (more than once means retransmissions).
         var sends = 0
     }
@@ -91,7 +96,7 @@ public final class SIPEndpoint: @unchecked Sendable {
     private var streamAddresses: [SIPTransportKind: SocketAddress] = [:]
     private var requestHandler: RequestHandler?
     /// Timers F and K of client transactions and J of server transactions: fixed delays, so FIFO queues.
-    private var clientTimers = [NonInviteClientTransaction.Timer: FixedDelayTimerQueue<(ClientKey, UInt64)>]()
+    private var clientTimers = [ClientTimerQueue: FixedDelayTimerQueue<(ClientKey, UInt64)>]()
     private var serverTimers = FixedDelayTimerQueue<(ServerKey, UInt64)>()
     /// When the one wake-up for the fixed-delay queues is armed for.
     private var sweepArmedFor: ContinuousClock.Instant?
@@ -171,7 +176,6 @@ public final class SIPEndpoint: @unchecked Sendable {
             self.closed = true
             for (key, entry) in self.clients {
                 entry.continuation?.resume(returning: (.failure(SIPTransactionError(code: .shutdown, context: "endpoint closed")), entry.request))
-                entry.timers.forEach { $0.cancel() }
                 self.clients[key] = nil
             }
             self.inFlight = 0
@@ -355,21 +359,10 @@ public final class SIPEndpoint: @unchecked Sendable {
                     self.clients[key] = entry
                     self.runClient(followUp, for: key)
                 }
-            case .scheduleTimer(.e, let at, let generation):
-                // Timer E's delay doubles, so it goes to the event loop's heap; cancelled when the transaction ends.
-                let handle = schedule(at: at) { [weak self] in
-                    self?.clientTimerFired(.e, key: key, generation: generation)
-                }
-                entry.timers.append(handle)
-                clients[key] = entry
             case .scheduleTimer(let timer, let at, let generation):
-                if timer == .k {
-                    // Completed: Timer E is dead; drop it from the event loop's heap.
-                    entry.timers.forEach { $0.cancel() }
-                    entry.timers = []
-                    clients[key] = entry
-                }
-                clientTimers[timer, default: FixedDelayTimerQueue()].arm(at: at, (key, generation))
+                // Stale entries (the transaction moved on) are dropped by generation when they expire.
+                let queue = ClientTimerQueue(timer: timer, delay: timer == .e ? entry.transaction.timerEDelay : .zero)
+                clientTimers[queue, default: FixedDelayTimerQueue()].arm(at: at, (key, generation))
                 armSweep(for: at)
             case .deliverProvisional(let response):
                 entry.onProvisional?(response)
@@ -395,7 +388,6 @@ public final class SIPEndpoint: @unchecked Sendable {
                 entry.continuation = nil
                 clients[key] = entry
             case .terminate:
-                entry.timers.forEach { $0.cancel() }
                 clients[key] = nil
             }
         }
@@ -410,21 +402,25 @@ public final class SIPEndpoint: @unchecked Sendable {
 
     // MARK: - Fixed-delay timers (event loop only)
 
-    /// Makes sure one wake-up is armed no later than `deadline`.
+    /// Makes sure one wake-up is armed no later than `deadline` plus the sweep slack.
     private func armSweep(for deadline: ContinuousClock.Instant) {
-        if let armed = sweepArmedFor, armed <= deadline { return }
+        if let armed = sweepArmedFor, armed <= deadline + Self.sweepSlack { return }
         sweepArmedFor = deadline
         _ = schedule(at: deadline) { [weak self] in self?.sweep() }
     }
 
-    /// Fires every due F, K and J timer, then re-arms for the earliest one left.
+    /// Timers due within this of the earliest one fire in the same wake-up (under load, deadlines are
+    /// microseconds apart: one wake-up each would cost more than the transactions).
+    static let sweepSlack: Duration = .milliseconds(2)
+
+    /// Fires every due E, F, K and J timer, then re-arms for the earliest one left.
     private func sweep() {
         eventLoop.preconditionInEventLoop()
         sweepArmedFor = nil
-        let now = ContinuousClock.now
-        for timer in [NonInviteClientTransaction.Timer.f, .k] {
-            for (key, generation) in clientTimers[timer]?.expire(now: now) ?? [] {
-                clientTimerFired(timer, key: key, generation: generation)
+        let now = ContinuousClock.now + Self.sweepSlack
+        for queue in clientTimers.keys {
+            for (key, generation) in clientTimers[queue]?.expire(now: now) ?? [] {
+                clientTimerFired(queue.timer, key: key, generation: generation)
             }
         }
         for (key, generation) in serverTimers.expire(now: now) {
