@@ -18,12 +18,21 @@ public struct PIDFDocument: Sendable, Equatable {
         public var contact: String?
         /// Optional free-text note.
         public var note: String?
+        /// `priority` of the contact: a q-value, written as given (`0`…`1` with up to three decimals).
+        public var priority: String?
+        /// `<timestamp>`: an RFC 3339 date-time.
+        public var timestamp: String?
 
-        public init(id: String, basic: Basic, contact: String? = nil, note: String? = nil) {
+        public init(
+            id: String, basic: Basic, contact: String? = nil, note: String? = nil, priority: String? = nil,
+            timestamp: String? = nil
+        ) {
             self.id = id
             self.basic = basic
             self.contact = contact
             self.note = note
+            self.priority = priority
+            self.timestamp = timestamp
         }
     }
 
@@ -46,8 +55,15 @@ public struct PIDFDocument: Sendable, Equatable {
         text += "<presence xmlns=\"urn:ietf:params:xml:ns:pidf\" entity=\"\(XMLEscaping.escape(entity))\">\n"
         for tuple in tuples {
             text += "<tuple id=\"\(XMLEscaping.escape(tuple.id))\"><status><basic>\(tuple.basic.rawValue)</basic></status>"
-            if let contact = tuple.contact { text += "<contact>\(XMLEscaping.escape(contact))</contact>" }
+            if let contact = tuple.contact {
+                if let priority = tuple.priority {
+                    text += "<contact priority=\"\(XMLEscaping.escape(priority))\">\(XMLEscaping.escape(contact))</contact>"
+                } else {
+                    text += "<contact>\(XMLEscaping.escape(contact))</contact>"
+                }
+            }
             if let note = tuple.note { text += "<note>\(XMLEscaping.escape(note))</note>" }
+            if let timestamp = tuple.timestamp { text += "<timestamp>\(XMLEscaping.escape(timestamp))</timestamp>" }
             text += "</tuple>\n"
         }
         text += "</presence>\n"

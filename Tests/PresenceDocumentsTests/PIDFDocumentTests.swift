@@ -20,6 +20,15 @@ import Testing
         try Self.schema().validate(Array(xml.utf8))
     }
 
+    @Test func contactPriorityAndTimestampValidate() throws {
+        let document = PIDFDocument(entity: "sip:201@pbx.example.com", tuples: [
+            .init(id: "c1", basic: .open, contact: "sip:201@192.0.2.10:5060", priority: "0.8", timestamp: "2026-11-27T08:00:00Z"),
+        ])
+        let xml = document.xml()
+        #expect(xml.contains("<contact priority=\"0.8\">sip:201@192.0.2.10:5060</contact><timestamp>2026-11-27T08:00:00Z</timestamp>"))
+        try Self.schema().validate(Array(xml.utf8))
+    }
+
     @Test func escapesMarkupInValues() throws {
         let document = PIDFDocument(entity: "sip:a&b<c>@example.com", tuples: [
             .init(id: "t1", basic: .closed, note: "\"quoted\" & 'single' <tag>\u{01}"),
