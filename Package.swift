@@ -73,8 +73,10 @@ let package = Package(
         .target(
             name: "Feeds",
             dependencies: [
-                "CHiredis",
+                "CHiredis", "SIPCore", "PresenceDocuments", "PUACore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -124,7 +126,9 @@ let package = Package(
         .testTarget(name: "PresenceDocumentsTests", dependencies: ["PresenceDocuments"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
         .testTarget(name: "PUACoreTests", dependencies: ["PUACore", "LamplighterTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PUAStoreTests", dependencies: ["PUAStore", "LamplighterTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "FeedsTests", dependencies: ["Feeds", "LamplighterTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FeedsTests", dependencies: ["Feeds", "PUACore", "PresenceDocuments", "LamplighterTestSupport"],
+            resources: [.copy("Resources")], swiftSettings: swiftSettings),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"], swiftSettings: swiftSettings),
         .testTarget(name: "LamplighterConfigTests", dependencies: ["LamplighterConfig"], swiftSettings: swiftSettings),
         .testTarget(

@@ -13,6 +13,8 @@ public struct PublicationSource: RawRepresentable, Hashable, Sendable, CustomStr
     public static let dialogs = PublicationSource(rawValue: "dialogs")
     /// Shared-line appearances (`pua_bla`).
     public static let sharedLines = PublicationSource(rawValue: "shared-lines")
+    /// Voicemail counts (message-summary).
+    public static let voicemail = PublicationSource(rawValue: "voicemail")
     /// The admin API (`pua_mi`).
     public static let admin = PublicationSource(rawValue: "admin")
 
