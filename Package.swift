@@ -127,7 +127,7 @@ let package = Package(
         .testTarget(name: "PUACoreTests", dependencies: ["PUACore", "LamplighterTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PUAStoreTests", dependencies: ["PUAStore", "LamplighterTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "FeedsTests", dependencies: ["Feeds", "PUACore", "PresenceDocuments", "LamplighterTestSupport"],
+            name: "FeedsTests", dependencies: ["Feeds", "PUACore", "SIPStack", "PresenceDocuments", "LamplighterTestSupport"],
             resources: [.copy("Resources")], swiftSettings: swiftSettings),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"], swiftSettings: swiftSettings),
         .testTarget(name: "LamplighterConfigTests", dependencies: ["LamplighterConfig"], swiftSettings: swiftSettings),

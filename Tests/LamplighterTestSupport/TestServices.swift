@@ -73,4 +73,8 @@ public enum TestServices {
 public struct TestServiceUnavailable: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }
+
+    public init(message: String) {
+        self.message = message
+    }
 }

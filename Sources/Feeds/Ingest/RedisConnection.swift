@@ -34,6 +34,11 @@ public final class RedisConnection: @unchecked Sendable {
     }
 
     private static func connectBlocking(_ endpoint: RedisEndpoint, queue: DispatchQueue) -> Result<RedisConnection, RedisError> {
+        openContext(endpoint).map { RedisConnection(endpoint: endpoint, context: $0, queue: queue) }
+    }
+
+    /// A connected, authenticated context with the database selected (blocking; call from a dedicated thread).
+    static func openContext(_ endpoint: RedisEndpoint) -> Result<UnsafeMutablePointer<redisContext>, RedisError> {
         let seconds = Int(endpoint.timeout)
         let timeout = timeval(tv_sec: seconds, tv_usec: Int((endpoint.timeout - Double(seconds)) * 1_000_000))
         guard let context = redisConnectWithTimeout(endpoint.host, Int32(endpoint.port), timeout) else {
@@ -45,19 +50,16 @@ public final class RedisConnection: @unchecked Sendable {
             return .failure(RedisError(code: .connectFailed, endpoint: endpoint.description, message: message))
         }
         redisSetTimeout(context, timeout)
-        let connection = RedisConnection(endpoint: endpoint, context: context, queue: queue)
-        if let password = endpoint.password {
-            let arguments = endpoint.username.map { ["AUTH", $0, password] } ?? ["AUTH", password]
-            if case .failure(let error) = connection.commandBlocking(arguments.map { Array($0.utf8) }) {
+        var setup: [[String]] = []
+        if let password = endpoint.password { setup.append(endpoint.username.map { ["AUTH", $0, password] } ?? ["AUTH", password]) }
+        if endpoint.database != 0 { setup.append(["SELECT", String(endpoint.database)]) }
+        for arguments in setup {
+            if case .failure(let error) = execute(arguments.map { Array($0.utf8) }, on: context, endpoint: endpoint) {
+                if error.code != .ioError { redisFree(context) }
                 return .failure(RedisError(code: .authenticationFailed, endpoint: endpoint.description, message: error.message))
             }
         }
-        if endpoint.database != 0 {
-            if case .failure(let error) = connection.commandBlocking([Array("SELECT".utf8), Array(String(endpoint.database).utf8)]) {
-                return .failure(RedisError(code: .authenticationFailed, endpoint: endpoint.description, message: error.message))
-            }
-        }
-        return .success(connection)
+        return .success(context)
     }
 
     /// Sends one command and waits for its reply. An error reply is thrown as `.commandFailed`.
@@ -100,6 +102,15 @@ public final class RedisConnection: @unchecked Sendable {
         guard let context else {
             return .failure(RedisError(code: .closed, endpoint: endpoint.description, message: "the connection is closed"))
         }
+        let result = Self.execute(arguments, on: context, endpoint: endpoint)
+        if case .failure(let error) = result, error.code == .ioError { self.context = nil }  // execute freed it
+        return result
+    }
+
+    /// One command on `context`; on an I/O error the context is freed. An error reply is `.commandFailed`.
+    static func execute(
+        _ arguments: [[UInt8]], on context: UnsafeMutablePointer<redisContext>, endpoint: RedisEndpoint
+    ) -> Result<RedisReply, RedisError> {
         let lengths = arguments.map(\.count)
         let raw: UnsafeMutableRawPointer? = withArgumentPointers(arguments) { pointers in
             lengths.withUnsafeBufferPointer { lengthBuffer in
@@ -109,7 +120,6 @@ public final class RedisConnection: @unchecked Sendable {
         guard let raw else {
             let message = Self.errorText(context)
             redisFree(context)
-            self.context = nil
             return .failure(RedisError(code: .ioError, endpoint: endpoint.description, message: message))
         }
         defer { freeReplyObject(raw) }
@@ -120,7 +130,7 @@ public final class RedisConnection: @unchecked Sendable {
         return .success(reply)
     }
 
-    private func withArgumentPointers<R>(_ arguments: [[UInt8]], _ body: (UnsafeMutablePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    static func withArgumentPointers<R>(_ arguments: [[UInt8]], _ body: (UnsafeMutablePointer<UnsafePointer<CChar>?>) -> R) -> R {
         let buffers = arguments.map { argument -> UnsafeMutablePointer<CChar> in
             let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: max(argument.count, 1))
             argument.withUnsafeBytes { bytes in
@@ -161,7 +171,7 @@ public final class RedisConnection: @unchecked Sendable {
         return Array(UnsafeRawBufferPointer(start: pointer, count: length))
     }
 
-    private static func errorText(_ context: UnsafeMutablePointer<redisContext>) -> String {
+    static func errorText(_ context: UnsafeMutablePointer<redisContext>) -> String {
         withUnsafeBytes(of: context.pointee.errstr) { raw in
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
         }

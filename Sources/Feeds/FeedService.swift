@@ -1,0 +1,184 @@
+import Foundation
+import Logging
+import Metrics
+import PUACore
+import ServiceLifecycle
+
+/// The ingest side: Redis messages → decoded events → adapters → the publication engine.
+///
+/// One actor owns the three adapters and their check queue, so events of one key apply in arrival order.
+/// Bad messages are logged with the feed and field and counted per reason; they never stop the feed.
+public actor FeedService {
+    public struct Configuration: Sendable {
+        /// Channel name per feed (`lamplighter:registrations`, `lamplighter:dialogs`, `lamplighter:mwi`).
+        public var channels: [FeedKind: String]
+        public var registrations: RegistrationAdapter.Configuration
+        public var dialogs: DialogAdapter.Options
+        /// Lifetime of message-summary publications.
+        public var voicemailLifetime: Int
+        /// How often due checks (silent expiry, watchdog, idle) run.
+        public var checkInterval: Duration
+
+        public init(
+            channels: [FeedKind: String] = FeedService.defaultChannels,
+            registrations: RegistrationAdapter.Configuration = .init(), dialogs: DialogAdapter.Options = .init(),
+            voicemailLifetime: Int = 3600, checkInterval: Duration = .milliseconds(250)
+        ) {
+            self.channels = channels
+            self.registrations = registrations
+            self.dialogs = dialogs
+            self.voicemailLifetime = voicemailLifetime
+            self.checkInterval = checkInterval
+        }
+    }
+
+    public static let defaultChannels: [FeedKind: String] = [
+        .registrations: "lamplighter:registrations", .dialogs: "lamplighter:dialogs", .mwi: "lamplighter:mwi",
+    ]
+
+    let configuration: Configuration
+    let agent: any PresenceUserAgent
+    let logger: Logger
+    let clock: @Sendable () -> Double
+    private let feedOfChannel: [String: FeedKind]
+    private var registrations: RegistrationAdapter
+    private var dialogs: DialogAdapter
+    private var voicemail: MessageSummaryAdapter
+    private var checks = FeedCheckQueue()
+    /// Events applied, per feed (for the status board and tests).
+    public private(set) var applied: [FeedKind: Int] = [:]
+    /// Events rejected, per reason.
+    public private(set) var rejected: [FeedEventError.Reason: Int] = [:]
+    /// Events dropped as older than the last applied for their key.
+    public private(set) var stale = 0
+
+    public init(
+        configuration: Configuration = Configuration(), agent: any PresenceUserAgent, logger: Logger,
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    ) {
+        self.configuration = configuration
+        self.agent = agent
+        self.logger = logger
+        self.clock = clock
+        feedOfChannel = Dictionary(configuration.channels.map { ($0.value, $0.key) }, uniquingKeysWith: { first, _ in first })
+        registrations = RegistrationAdapter(configuration: configuration.registrations)
+        dialogs = DialogAdapter(options: configuration.dialogs)
+        voicemail = MessageSummaryAdapter(lifetime: configuration.voicemailLifetime)
+    }
+
+    /// The channels to subscribe to.
+    public nonisolated var channels: [String] { configuration.channels.values.sorted() }
+
+    /// Applies one message: decode, adapter, actions. Never throws: faults are logged and counted.
+    public func messageReceived(_ message: FeedMessage) async {
+        guard let feed = feedOfChannel[message.source] else {
+            logger.warning("message from an unknown channel", metadata: ["channel": "\(message.source)"])
+            return
+        }
+        let event: FeedEvent
+        do {
+            event = try FeedEvent.decode(message.payload, feed: feed)
+        } catch {
+            rejected[error.reason, default: 0] += 1
+            Counter(label: "lamplighter_feed_events_rejected_total", dimensions: [("feed", feed.rawValue), ("reason", error.reason.rawValue)]).increment()
+            logger.warning("feed event rejected", metadata: [
+                "feed": "\(feed)", "field": "\(error.field ?? "-")", "reason": "\(error.reason.rawValue)", "error": "\(error.context)",
+            ])
+            return
+        }
+        let now = clock()
+        let actions: [FeedAction]
+        switch event {
+        case .registration(let registration): actions = registrations.eventReceived(registration, now: now)
+        case .dialog(let dialog): actions = dialogs.eventReceived(dialog, now: now)
+        case .messageSummary(let summary): actions = voicemail.eventReceived(summary)
+        }
+        applied[feed, default: 0] += 1
+        Counter(label: "lamplighter_feed_events_total", dimensions: [("feed", feed.rawValue)]).increment()
+        await execute(actions, feed: feed)
+    }
+
+    /// Runs every check due at `now` (the run loop calls this; tests pass a later time instead of waiting).
+    public func fireDueChecks(now: Double) async {
+        while let entry = checks.popDue(now: now) {
+            let actions: [FeedAction]
+            switch entry.feed {
+            case .registrations: actions = registrations.checkDue(entry.key, now: now)
+            case .dialogs: actions = dialogs.checkDue(entry.key, now: now)
+            case .mwi: actions = []
+            }
+            await execute(actions, feed: entry.feed)
+        }
+    }
+
+    /// Checks waiting.
+    public var pendingChecks: Int { checks.count }
+
+    private func execute(_ actions: [FeedAction], feed: FeedKind) async {
+        for action in actions {
+            switch action {
+            case .publish(let parameters):
+                do {
+                    try await agent.sendPublish(parameters)
+                } catch {
+                    logger.warning("feed publication refused", metadata: ["feed": "\(feed)", "error": "\(error)"])
+                }
+            case .scheduleCheck(let key, let at):
+                checks.push(FeedCheckQueue.Entry(at: at, feed: feed, key: key))
+            case .dropStale(let key):
+                stale += 1
+                Counter(label: "lamplighter_feed_events_stale_total", dimensions: [("feed", feed.rawValue)]).increment()
+                logger.info("stale feed event dropped", metadata: ["feed": "\(feed)", "key": "\(key)"])
+            }
+        }
+    }
+}
+
+extension FeedService {
+    /// Reads `subscriber`'s batches and runs due checks until the stream ends or the task is cancelled.
+    public func consume(_ subscriber: RedisSubscriber) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await batch in subscriber.messages {
+                    for message in batch { await self.messageReceived(message) }
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: self.configuration.checkInterval)
+                    await self.fireDueChecks(now: self.clock())
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+}
+
+/// Runs a ``FeedService`` on a ``RedisSubscriber`` as a service; a graceful shutdown stops the subscriber.
+public struct FeedIngestService: Service {
+    let service: FeedService
+    let endpoint: RedisEndpoint
+    let logger: Logger
+    let onState: @Sendable (FeedConnectionState) -> Void
+
+    public init(service: FeedService, endpoint: RedisEndpoint, logger: Logger, onState: @escaping @Sendable (FeedConnectionState) -> Void) {
+        self.service = service
+        self.endpoint = endpoint
+        self.logger = logger
+        self.onState = onState
+    }
+
+    public func run() async throws {
+        let subscriber = RedisSubscriber(endpoint: endpoint, channels: service.channels, logger: logger, onState: onState)
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                await service.consume(subscriber)
+            } onCancel: {
+                subscriber.stop()
+            }
+        } onGracefulShutdown: {
+            subscriber.stop()
+        }
+    }
+}

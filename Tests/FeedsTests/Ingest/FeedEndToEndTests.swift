@@ -1,0 +1,147 @@
+import Foundation
+import LamplighterTestSupport
+import PUACore
+import SIPCore
+import Testing
+@testable import Feeds
+
+/// Event on Redis → feed service → PUBLISH → the real Kamailio → what a real watcher (sipp) is NOTIFYed.
+@Suite struct FeedEndToEndTests {
+    func notifyBodies(_ watcher: Sipp) -> [String] {
+        watcher.received.filter { $0.firstLine.hasPrefix("NOTIFY") }.map(\.body)
+    }
+
+    func waitForNotifies(_ watcher: Sipp, _ count: Int) async -> Bool {
+        // The 2xx to SUBSCRIBE plus `count` NOTIFYs.
+        await watcher.waitUntilReceived(count + 1, timeout: .seconds(10))
+    }
+
+    @Test func registerUnregisterAndExpireDriveTheLamp() async throws {
+        let pipeline = try await FeedPipeline()
+        defer { Task { await pipeline.close() } }
+        let user = UniqueNames.make("ext")
+        let aor = "sip:\(user)@127.0.0.1"
+        let watcher = try await Sipp.watch(user, event: "presence", notifies: 5, timeout: .seconds(30))
+        defer { watcher.stop() }
+        #expect(await waitForNotifies(watcher, 1), "subscribed: \(watcher.messageLog)")
+
+        try await pipeline.send(.registrations, #"{"event":"contact-insert","aor":"\#(aor)","contact":"sip:\#(user)@192.0.2.10:5060","expires":600,"seq":1}"#)
+        #expect(await waitForNotifies(watcher, 2), "register: \(watcher.messageLog)")
+        var bodies = notifyBodies(watcher)
+        #expect(bodies.last?.contains("<basic>open</basic>") == true, "\(bodies.last ?? "")")
+        #expect(bodies.last?.contains("sip:\(user)@192.0.2.10:5060") == true)
+
+        try await pipeline.send(.registrations, #"{"event":"contact-delete","aor":"\#(aor)","contact":"sip:\#(user)@192.0.2.10:5060","seq":2}"#)
+        #expect(await waitForNotifies(watcher, 3), "unregister: \(watcher.messageLog)")
+        bodies = notifyBodies(watcher)
+        #expect(bodies.last?.contains("<basic>closed</basic>") == true, "\(bodies.last ?? "")")
+
+        // Registered again, then expired by the registrar's event.
+        try await pipeline.send(.registrations, #"{"event":"contact-insert","aor":"\#(aor)","contact":"sip:\#(user)@192.0.2.11","expires":600,"seq":3}"#)
+        #expect(await waitForNotifies(watcher, 4))
+        try await pipeline.send(.registrations, #"{"event":"contact-expire","aor":"\#(aor)","contact":"sip:\#(user)@192.0.2.11","seq":4}"#)
+        #expect(await waitForNotifies(watcher, 5))
+        bodies = notifyBodies(watcher)
+        #expect(bodies.count >= 5)
+        guard bodies.count >= 5 else { return }
+        #expect(bodies[3].contains("<basic>open</basic>"))
+        #expect(bodies[4].contains("<basic>closed</basic>"))
+        #expect(bodies.allSatisfy { !$0.contains("pidf:basic") })
+        #expect(try await watcher.waitForExit(timeout: .seconds(15)) == 0, "\(watcher.errorLog)")
+    }
+
+    @Test func aContactThatSilentlyExpiresClosesTheLamp() async throws {
+        let clock = ManualClock(1_790_000_000)
+        let pipeline = try await FeedPipeline(clock: { clock.now })
+        defer { Task { await pipeline.close() } }
+        let user = UniqueNames.make("ext")
+        let watcher = try await Sipp.watch(user, event: "presence", notifies: 3, timeout: .seconds(30))
+        defer { watcher.stop() }
+        #expect(await waitForNotifies(watcher, 1))
+        try await pipeline.send(.registrations, #"{"event":"contact-insert","aor":"sip:\#(user)@127.0.0.1","contact":"sip:\#(user)@192.0.2.10","expires":120}"#)
+        #expect(await waitForNotifies(watcher, 2))
+        // No event: the contact's 120 s pass (the clock is handed forward, nothing sleeps).
+        await pipeline.service.fireDueChecks(now: clock.now + 121)
+        #expect(await waitForNotifies(watcher, 3))
+        #expect(notifyBodies(watcher).last?.contains("<basic>closed</basic>") == true)
+    }
+
+    @Test func aCallThroughEarlyConfirmedTerminatedLightsTheBLFLamp() async throws {
+        let pipeline = try await FeedPipeline()
+        defer { Task { await pipeline.close() } }
+        let caller = UniqueNames.make("a"), callee = UniqueNames.make("b")
+        // The callee's BLF lamp: after the initial NOTIFY, early, confirmed, terminated.
+        let watcher = try await Sipp.watch(callee, event: "dialog", notifies: 4, timeout: .seconds(30))
+        defer { watcher.stop() }
+        #expect(await waitForNotifies(watcher, 1), "subscribed: \(watcher.messageLog)")
+        func event(_ state: String, _ seq: Int) -> String {
+            #"{"state":"\#(state)","callid":"call-\#(callee)","from":"sip:\#(caller)@127.0.0.1","to":"sip:\#(callee)@127.0.0.1","from_tag":"ft1","to_tag":"tt1","seq":\#(seq)}"#
+        }
+        try await pipeline.send(.dialogs, event("trying", 1))  // not published (publish_on_trying off)
+        try await pipeline.send(.dialogs, event("early", 2))
+        #expect(await waitForNotifies(watcher, 2), "early: \(watcher.messageLog)")
+        try await pipeline.send(.dialogs, event("confirmed", 3))
+        #expect(await waitForNotifies(watcher, 3))
+        try await pipeline.send(.dialogs, event("terminated", 4))
+        #expect(await waitForNotifies(watcher, 4))
+        // A late "early" after "terminated" cannot relight the lamp.
+        try await pipeline.send(.dialogs, event("early", 3))
+        #expect(await pipeline.service.stale == 1)
+        #expect(try await watcher.waitForExit(timeout: .seconds(15)) == 0, "\(watcher.errorLog)")
+        let states = notifyBodies(watcher).dropFirst().map { body in
+            body.components(separatedBy: "<state>").dropFirst().map { String($0.prefix { $0 != "<" }) }
+        }
+        #expect(states.prefix(3).map { $0 } == [["early"], ["confirmed"], ["terminated"]], "\(notifyBodies(watcher))")
+        let early = notifyBodies(watcher).dropFirst().first ?? ""
+        #expect(early.contains("direction=\"recipient\""))
+        #expect(early.contains("<dialog-info xmlns=\"urn:ietf:params:xml:ns:dialog-info\""))
+    }
+
+    @Test func badInputIsCountedAndNeverStallsTheFeed() async throws {
+        let pipeline = try await FeedPipeline()
+        defer { Task { await pipeline.close() } }
+        try await pipeline.send(.registrations, "{not json")
+        try await pipeline.send(.registrations, #"{"event":"contact-insert","aor":"sip:x@127.0.0.1","contact":"sip:x@h"}"#)
+        try await pipeline.send(.dialogs, #"{"state":"ringing","callid":"c","from":"sip:a@h","to":"sip:b@h","from_tag":"t"}"#)
+        try await pipeline.send(.mwi, #"{"aor":"tel:+1555","new":1,"old":0}"#)
+        try await pipeline.send(.mwi, "{\"aor\":\"" + String(repeating: "a", count: 20_000) + "\"}")
+        let user = UniqueNames.make("mwi")
+        try await pipeline.send(.mwi, #"{"aor":"sip:\#(user)@127.0.0.1","new":2,"old":1}"#)
+        #expect(await pipeline.service.rejected == [.invalidJSON: 1, .missingField: 1, .unknownEvent: 1, .invalidURI: 1, .oversized: 1])
+        #expect(await pipeline.service.applied[.mwi] == 1)
+        try await pipeline.settle()
+        let key = PublicationKey(presentity: "sip:\(user)@127.0.0.1", event: "message-summary")
+        #expect(await pipeline.engine.publication(key)?.state == .published, "the valid event after the bad ones went through")
+    }
+
+    @Test func theSubscriberReconnectsAndSubscribesAgain() async throws {
+        let pipeline = try await FeedPipeline()
+        defer { Task { await pipeline.close() } }
+        // Kill our subscriber's connection from another client, as a Redis restart would (by its address, so
+        // the subscribers of tests running alongside are untouched).
+        let admin = try await TestServices.redis()
+        defer { Task { await admin.close() } }
+        let port = try #require(pipeline.subscriber.localPort)
+        #expect(try await admin.command(["CLIENT", "KILL", "ADDR", "127.0.0.1:\(port)"]) == .integer(1))
+        let deadline = ContinuousClock.now + .seconds(10)
+        var sawReconnect = false
+        while ContinuousClock.now < deadline {
+            if case .reconnecting = pipeline.subscriber.state { sawReconnect = true }
+            if sawReconnect, pipeline.subscriber.state == .ready { break }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(pipeline.subscriber.state == .ready)
+        let user = UniqueNames.make("again")
+        try await pipeline.send(.mwi, #"{"aor":"sip:\#(user)@127.0.0.1","new":1,"old":0}"#)
+        #expect(await pipeline.service.applied[.mwi] == 1, "messages flow after the reconnect")
+    }
+}
+
+/// Wall-clock seconds that only move when the test says so.
+final class ManualClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Double
+    init(_ start: Double) { value = start }
+    var now: Double { lock.withLock { value } }
+    func advance(_ seconds: Double) { lock.withLock { value += seconds } }
+}
