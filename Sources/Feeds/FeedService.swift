@@ -135,50 +135,98 @@ public actor FeedService {
 }
 
 extension FeedService {
-    /// Reads `subscriber`'s batches and runs due checks until the stream ends or the task is cancelled.
-    public func consume(_ subscriber: RedisSubscriber) async {
+    /// Applies `sources`' batches (acknowledging each applied batch through its source's `acknowledge`) and runs
+    /// due checks, until every source's stream ends or the task is cancelled.
+    public func consume(_ sources: [(messages: AsyncStream<[FeedMessage]>, acknowledge: @Sendable ([FeedMessage]) -> Void)]) async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await batch in subscriber.messages {
-                    for message in batch { await self.messageReceived(message) }
+            for source in sources {
+                group.addTask {
+                    for await batch in source.messages {
+                        for message in batch { await self.messageReceived(message) }
+                        source.acknowledge(batch)
+                    }
                 }
             }
-            group.addTask {
+            let checks = Task {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: self.configuration.checkInterval)
                     await self.fireDueChecks(now: self.clock())
                 }
             }
-            await group.next()
-            group.cancelAll()
+            await group.waitForAll()
+            checks.cancel()
         }
+    }
+
+    /// The subscription source of `subscriber` (nothing to acknowledge).
+    public nonisolated func consume(_ subscriber: RedisSubscriber) async {
+        let nothing: @Sendable ([FeedMessage]) -> Void = { _ in }
+        await consume([(subscriber.messages, nothing)])
     }
 }
 
-/// Runs a ``FeedService`` on a ``RedisSubscriber`` as a service; a graceful shutdown stops the subscriber.
+/// Runs a ``FeedService`` as a service: pub/sub feeds through a ``RedisSubscriber``, stream feeds through a
+/// ``RedisStreamReader``; a graceful shutdown stops both.
 public struct FeedIngestService: Service {
+    /// How each feed's key is read.
+    public struct Sources: Sendable {
+        public var channels: [String]
+        public var streams: [String]
+        public var group: String
+        public var consumer: String
+
+        public init(channels: [String], streams: [String] = [], group: String = "lamplighter", consumer: String = "lamplighter") {
+            self.channels = channels
+            self.streams = streams
+            self.group = group
+            self.consumer = consumer
+        }
+    }
+
     let service: FeedService
     let endpoint: RedisEndpoint
+    let sources: Sources
     let logger: Logger
     let onState: @Sendable (FeedConnectionState) -> Void
 
-    public init(service: FeedService, endpoint: RedisEndpoint, logger: Logger, onState: @escaping @Sendable (FeedConnectionState) -> Void) {
+    public init(
+        service: FeedService, endpoint: RedisEndpoint, sources: Sources, logger: Logger,
+        onState: @escaping @Sendable (FeedConnectionState) -> Void
+    ) {
         self.service = service
         self.endpoint = endpoint
+        self.sources = sources
         self.logger = logger
         self.onState = onState
     }
 
     public func run() async throws {
-        let subscriber = RedisSubscriber(endpoint: endpoint, channels: service.channels, logger: logger, onState: onState)
+        let subscriber = sources.channels.isEmpty
+            ? nil : RedisSubscriber(endpoint: endpoint, channels: sources.channels, logger: logger, onState: onState)
+        let reader = sources.streams.isEmpty
+            ? nil
+            : RedisStreamReader(
+                endpoint: endpoint, streams: sources.streams, group: sources.group, consumer: sources.consumer, logger: logger,
+                onState: onState)
+        var inputs: [(messages: AsyncStream<[FeedMessage]>, acknowledge: @Sendable ([FeedMessage]) -> Void)] = []
+        let nothing: @Sendable ([FeedMessage]) -> Void = { _ in }
+        if let subscriber { inputs.append((subscriber.messages, nothing)) }
+        if let reader {
+            let acknowledge: @Sendable ([FeedMessage]) -> Void = { reader.acknowledge($0) }
+            inputs.append((reader.messages, acknowledge))
+        }
+        let stop: @Sendable () -> Void = {
+            subscriber?.stop()
+            reader?.stop()
+        }
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
-                await service.consume(subscriber)
+                await service.consume(inputs)
             } onCancel: {
-                subscriber.stop()
+                stop()
             }
         } onGracefulShutdown: {
-            subscriber.stop()
+            stop()
         }
     }
 }

@@ -9,10 +9,13 @@ public struct FeedMessage: Sendable, Equatable {
     public var source: String
     /// The payload.
     public var payload: [UInt8]
+    /// The stream entry id (streams only), acknowledged once the event is applied.
+    public var id: String?
 
-    public init(source: String, payload: [UInt8]) {
+    public init(source: String, payload: [UInt8], id: String? = nil) {
         self.source = source
         self.payload = payload
+        self.id = id
     }
 }
 

@@ -137,6 +137,43 @@ import Testing
     }
 }
 
+@Suite struct FeedStreamEndToEndTests {
+    @Test func aStreamEventIsAcknowledgedOnlyAfterItWasApplied() async throws {
+        let pipeline = try await FeedPipeline()
+        defer { Task { await pipeline.close() } }
+        let stream = UniqueNames.make("mwi-stream")
+        let service = FeedService(
+            configuration: .init(channels: [.mwi: stream]), agent: pipeline.engine, logger: FeedPipeline.logger)
+        let reader = RedisStreamReader(
+            endpoint: TestServices.redisEndpoint, streams: [stream], group: "lamplighter", consumer: "node-1", logger: FeedPipeline.logger)
+        let acknowledge: @Sendable ([FeedMessage]) -> Void = { reader.acknowledge($0) }
+        let consumer = Task { await service.consume([(reader.messages, acknowledge)]) }
+        defer {
+            reader.stop()
+            consumer.cancel()
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while reader.state != .ready, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let redis = try await TestServices.redis()
+        defer { Task { await redis.close() } }
+        let user = UniqueNames.make("vm")
+        _ = try await redis.command(["XADD", stream, "*", "payload", #"{"aor":"sip:\#(user)@127.0.0.1","new":3,"old":1}"#])
+        while await service.applied[.mwi] != 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await service.applied[.mwi] == 1)
+        var pending: RedisReply = .null
+        while ContinuousClock.now < deadline {
+            pending = try await redis.command(["XPENDING", stream, "lamplighter"])
+            if case .array(let summary) = pending, summary.first == .integer(0) { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        guard case .array(let summary) = pending else { Issue.record("XPENDING \(pending)"); return }
+        #expect(summary.first == .integer(0), "acknowledged after it was applied")
+        try await pipeline.settle()
+        let key = PublicationKey(presentity: "sip:\(user)@127.0.0.1", event: "message-summary")
+        #expect(await pipeline.engine.publication(key)?.state == .published)
+    }
+}
+
 /// Wall-clock seconds that only move when the test says so.
 final class ManualClock: @unchecked Sendable {
     private let lock = NSLock()
