@@ -110,6 +110,22 @@ public struct LamplighterConfiguration: Sendable, Equatable {
         public var mwi = Feed(key: "lamplighter:mwi")
         /// Consumer group for stream mode.
         public var consumerGroup = "lamplighter"
+        /// How dialogs become dialog-info (`[feeds.dialog_info]`, the options of `pua_dialoginfo`).
+        public var dialogInfo = DialogInfo()
+    }
+
+    /// Dialog-info options (`[feeds.dialog_info]`).
+    public struct DialogInfo: Sendable, Equatable {
+        public var includeCallID = true
+        public var includeTags = true
+        public var includeLocalRemote = true
+        public var publishCaller = true
+        public var publishCallee = true
+        public var publishOnTrying = false
+        /// Lifetime of dialog publications; unset uses `pua.default_expires`.
+        public var overrideLifetime: Int?
+        /// Dialogs still trying, proceeding or early this many seconds after their last event are ended.
+        public var stuckAfter = 120
     }
 
     /// Status endpoint and admin API (`[status]`).

@@ -1,3 +1,4 @@
+import Foundation
 import Feeds
 import LamplighterConfig
 import Logging
@@ -26,9 +27,11 @@ struct Daemon {
         let monitor = DependencyMonitor(
             configuration: configuration, board: board, endpoint: endpoint, resolver: resolver, logger: logger)
         let engine = try Self.publicationEngine(configuration, endpoint: endpoint, resolver: resolver)
+        let feeds = Self.feedIngest(configuration, engine: engine, board: board)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: status), .init(service: monitor), .init(service: engine)],
+                services: [.init(service: status), .init(service: monitor), .init(service: engine)]
+                    + (feeds.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
@@ -52,6 +55,47 @@ struct Daemon {
             configuration: engineConfiguration,
             transport: SIPPublishTransport(endpoint: endpoint, resolver: resolver, defaultNextHop: try SIPURI(parsing: text)),
             store: InMemoryPresentityStore(), logger: Logger(label: "lamplighter.pua"))
+    }
+
+    /// The Redis feeds (`[feeds]`) into the engine; nil when every feed is disabled. Their connection state is
+    /// shown on the status board as `feeds`.
+    static func feedIngest(_ configuration: LamplighterConfiguration, engine: PublicationEngine, board: StatusBoard) -> FeedIngestService? {
+        let feeds = configuration.feeds
+        let all: [(FeedKind, LamplighterConfiguration.Feed)] = [(.registrations, feeds.registrations), (.dialogs, feeds.dialogs), (.mwi, feeds.mwi)]
+        let enabled = all.filter { $0.1.enabled }
+        guard !enabled.isEmpty else { return nil }
+        let dialogInfo = feeds.dialogInfo
+        let pua = configuration.pua
+        let service = FeedService(
+            configuration: .init(
+                channels: Dictionary(uniqueKeysWithValues: enabled.map { ($0.0, $0.1.key) }),
+                registrations: .init(minExpires: pua.minExpires, defaultExpires: pua.defaultExpires),
+                dialogs: .init(
+                    includeCallID: dialogInfo.includeCallID, includeTags: dialogInfo.includeTags,
+                    includeLocalRemote: dialogInfo.includeLocalRemote, publishCaller: dialogInfo.publishCaller,
+                    publishCallee: dialogInfo.publishCallee, publishOnTrying: dialogInfo.publishOnTrying,
+                    overrideLifetime: dialogInfo.overrideLifetime, defaultLifetime: pua.defaultExpires,
+                    stuckAfter: Double(dialogInfo.stuckAfter)),
+                voicemailLifetime: pua.defaultExpires),
+            agent: engine, logger: Logger(label: "lamplighter.feeds"))
+        let url = configuration.redis.url
+        let endpoint = RedisEndpoint(
+            host: url.host, port: url.port ?? 6379, username: url.user, password: url.password, database: Int(url.path) ?? 0)
+        let sources = FeedIngestService.Sources(
+            channels: enabled.filter { $0.1.mode == .pubsub }.map(\.1.key),
+            streams: enabled.filter { $0.1.mode == .stream }.map(\.1.key),
+            group: feeds.consumerGroup, consumer: "lamplighter-\(ProcessInfo.processInfo.hostName)")
+        let detail = enabled.map { "\($0.0)=\($0.1.mode.rawValue):\($0.1.key)" }.joined(separator: " ")
+        return FeedIngestService(service: service, endpoint: endpoint, sources: sources, logger: Logger(label: "lamplighter.feeds")) { state in
+            Task {
+                switch state {
+                case .connecting: await board.update("feeds", .connecting, detail: detail)
+                case .ready: await board.update("feeds", .ready, detail: detail)
+                case .reconnecting(let why): await board.update("feeds", .failed(why), detail: detail)
+                case .stopped: await board.update("feeds", .failed("stopped"), detail: detail)
+                }
+            }
+        }
     }
 
     /// Binds the UDP socket and adds TCP and TLS (listening where `sip.listen` says, else outbound only).
