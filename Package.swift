@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "SIPCore", targets: ["SIPCore"]),
         .library(name: "SIPStack", targets: ["SIPStack"]),
         .library(name: "PUACore", targets: ["PUACore"]),
+        .library(name: "Feeds", targets: ["Feeds"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

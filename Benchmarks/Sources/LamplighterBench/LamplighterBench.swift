@@ -26,7 +26,7 @@ enum LamplighterBench {
         while let argument = rest.popFirst() {
             switch argument {
             case "--quick": quick = true
-            case "--only" where ["core", "udp", "engine", "spread"].contains(rest.first ?? ""): only = rest.popFirst()
+            case "--only" where ["core", "udp", "engine", "spread", "feeds"].contains(rest.first ?? ""): only = rest.popFirst()
             case "--help", "-h": usage(status: 0)
             default: usage(status: 2)
             }
@@ -54,23 +54,28 @@ enum LamplighterBench {
         if only == nil || only == "spread" {
             await runSpread(publications: 100_000, hours: quick ? 2 : 4)
         }
+        if only == nil || only == "feeds" {
+            await runFeeds(events: quick ? 5_000 : 50_000, seconds: quick ? 3 : 10)
+        }
         print("load average at end \(Machine.current().loadAverage)")
     }
 
     static func usage(status: Int32) -> Never {
         print("""
-            usage: lamplighter-bench [--quick] [--only core|udp|engine|spread]
+            usage: lamplighter-bench [--quick] [--only core|udp|engine|spread|feeds]
 
             Measures SIPCore parse/serialize throughput on one thread (a ~830-byte PUBLISH with a PIDF
             body and its 200 OK) and SIPStack UDP OPTIONS transactions over 127.0.0.1 against a
             responder in a child process, sequentially and 64 at a time; the publication engine's PUBLISH
             throughput over UDP to a responder process answering 200 with a SIP-ETag; and the spread of
-            refreshes of 100,000 publications made in the same 10 s (virtual clock). Prints Markdown tables.
+            refreshes of 100,000 publications made in the same 10 s (virtual clock); and registration events
+            from a redis-server of its own through the feeds to PUBLISH on the wire. Prints Markdown tables.
               --quick        fewer and shorter runs (about 10 s instead of about 1 minute)
               --only core    only the SIPCore parse/serialize figures
               --only udp     only the UDP transaction figures
               --only engine  only the engine's PUBLISH throughput
               --only spread  only the refresh spread
+              --only feeds   only Redis events to PUBLISH (needs redis-server installed)
             """)
         exit(status)
     }
@@ -132,6 +137,24 @@ extension LamplighterBench {
             print("")
         } catch {
             print("engine benchmark failed: \(error)")
+            exit(1)
+        }
+    }
+
+    static func runFeeds(events: Int, seconds: Int) async {
+        do {
+            let (throughput, latency) = try await FeedBenchmarks.run(throughputEvents: events, latencyRate: 5_000, latencySeconds: seconds)
+            print("## Feeds: registration events on Redis pub/sub → PIDF PUBLISH → responder process (redis-server of the bench's own)")
+            print("")
+            print("| phase | events | PUBLISH 2xx | lost | events/s | target |")
+            print("|---|---:|---:|---:|---:|---:|")
+            print("| as fast as Redis takes them | \(grouped(Double(throughput.events))) | \(grouped(Double(throughput.published))) | \(throughput.events - throughput.published) | \(grouped(throughput.perSecond)) | ≥ 10,000 (\(fixed(throughput.perSecond / 10_000, 2))×) |")
+            print("| steady \(grouped(Double(latency.rate)))/s for \(seconds) s | \(grouped(Double(latency.events))) | \(grouped(Double(latency.published))) | \(latency.events - latency.published) | \(grouped(Double(latency.rate))) | – |")
+            print("")
+            print("event → PUBLISH handed to the SIP stack at \(grouped(Double(latency.rate)))/s: p50 \(fixed(latency.p50.seconds * 1000, 2)) ms, p99 \(fixed(latency.p99.seconds * 1000, 2)) ms (target < 5 ms, \(fixed(0.005 / max(latency.p99.seconds, 1e-9), 2))×), max \(fixed(latency.max.seconds * 1000, 2)) ms.")
+            print("")
+        } catch {
+            print("feeds benchmark failed: \(error)")
             exit(1)
         }
     }

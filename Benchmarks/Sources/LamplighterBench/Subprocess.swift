@@ -11,8 +11,8 @@ final class ChildProcess {
     private let fromChild: Int32
     private var buffer: [UInt8] = []
 
-    /// Starts this executable with `arguments`; the child's stderr is ours.
-    init(arguments: [String]) throws(BenchError) {
+    /// Starts `executable` (default: this one) with `arguments`; the child's stderr is ours.
+    init(executable: String? = nil, arguments: [String]) throws(BenchError) {
         var input: [Int32] = [-1, -1]
         var output: [Int32] = [-1, -1]
         guard pipe(&input) == 0, pipe(&output) == 0 else { throw BenchError("pipe failed: errno \(errno)") }
@@ -23,7 +23,7 @@ final class ChildProcess {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, input[0], 0)  // dup2 clears FD_CLOEXEC on 0 and 1
         posix_spawn_file_actions_adddup2(&actions, output[1], 1)
-        let path = Self.executablePath()
+        let path = executable ?? Self.executablePath()
         let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         let envp: [UnsafeMutablePointer<CChar>?] = [nil]
@@ -69,6 +69,12 @@ final class ChildProcess {
     }
 
     /// Closes the child's stdin (its signal to stop) and waits for it.
+    /// Kills the child, then waits (for children that do not stop at end of stdin, such as a throwaway redis-server).
+    func terminate() {
+        kill(pid, SIGKILL)
+        finish()
+    }
+
     func finish() {
         if toChild >= 0 {
             close(toChild)
