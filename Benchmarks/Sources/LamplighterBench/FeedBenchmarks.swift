@@ -46,6 +46,24 @@ final class TimingTransport: PublishTransport {
 }
 
 enum FeedBenchmarks {
+    /// Decoding and adapting one registration event, on one thread: events per CPU-second.
+    static func decodeRate(runs: Int, duration: Duration) -> (decode: Double, adapt: Double) {
+        let json = Array(#"{"event":"contact-insert","aor":"sip:201@127.0.0.1","contact":"sip:201@192.0.2.10:5060","expires":3600,"user_agent":"Yealink SIP-T46S","seq":1}"#.utf8)
+        let decode = measureRate(runs: runs, duration: duration) {
+            blackHole(try? FeedEvent.decode(json, feed: .registrations))
+        }
+        var adapter = RegistrationAdapter()
+        var n = 0
+        guard case .registration(let event)? = try? FeedEvent.decode(json, feed: .registrations) else { return (0, 0) }
+        let adapt = measureRate(runs: runs, duration: duration) {
+            var copy = event
+            n += 1
+            copy.aor = SIPURI(user: "u\(n % 50_000)", host: "127.0.0.1")
+            blackHole(adapter.eventReceived(copy, now: 1_790_000_000 + Double(n) / 1000))
+        }
+        return (median(decode.map(\.perCPUSecond)), median(adapt.map(\.perCPUSecond)))
+    }
+
     /// Starts redis-server on a free port; returns it and the port.
     static func startRedis() async throws -> (ChildProcess, Int) {
         for attempt in 0..<5 {

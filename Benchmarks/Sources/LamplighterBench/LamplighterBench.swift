@@ -142,6 +142,9 @@ extension LamplighterBench {
     }
 
     static func runFeeds(events: Int, seconds: Int) async {
+        let rates = FeedBenchmarks.decodeRate(runs: 3, duration: .milliseconds(500))
+        print("## Feeds, one thread: decode a registration event \(grouped(rates.decode))/s; apply it in the registration adapter (PIDF built) \(grouped(rates.adapt))/s (per CPU-second)")
+        print("")
         do {
             let (throughput, latency) = try await FeedBenchmarks.run(throughputEvents: events, latencyRate: 5_000, latencySeconds: seconds)
             print("## Feeds: registration events on Redis pub/sub → PIDF PUBLISH → responder process (redis-server of the bench's own)")

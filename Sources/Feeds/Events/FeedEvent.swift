@@ -1,5 +1,3 @@
-import Foundation
-
 /// One decoded event of any feed.
 public enum FeedEvent: Sendable, Equatable {
     case registration(RegistrationEvent)
@@ -16,9 +14,9 @@ public enum FeedEvent: Sendable, Equatable {
         }
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+            value = try JSONParser.parse(bytes)
         } catch {
-            throw FeedEventError(feed: feed, reason: .invalidJSON, context: "not JSON: \(Self.describe(error))")
+            throw FeedEventError(feed: feed, reason: .invalidJSON, context: "not JSON: \(error)")
         }
         guard case .object(let object) = value else {
             throw FeedEventError(feed: feed, reason: .notAnObject, context: "a \(value.typeName), not an object")
@@ -29,12 +27,5 @@ public enum FeedEvent: Sendable, Equatable {
         case .dialogs: return .dialog(try DialogEvent(fields))
         case .mwi: return .messageSummary(try MessageSummaryEvent(fields))
         }
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            return context.underlyingError.map { "\($0.localizedDescription)" } ?? context.debugDescription
-        }
-        return "\(error)"
     }
 }

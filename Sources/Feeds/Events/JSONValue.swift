@@ -1,29 +1,11 @@
-/// Any JSON value, decoded with Foundation's JSONDecoder, so fields can be checked one by one with errors
-/// that name them.
-enum JSONValue: Decodable, Sendable, Equatable {
+/// Any JSON value (from ``JSONParser``), so fields can be checked one by one with errors that name them.
+enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
-
-    init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
-    }
 
     /// The JSON type's name, for error messages.
     var typeName: String {
