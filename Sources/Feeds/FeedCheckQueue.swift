@@ -1,44 +1,22 @@
-/// Adapter checks due at wall-clock times, as a binary min-heap. Checks are idempotent, so duplicates and
-/// early ones are harmless and none is ever cancelled.
+import PUACore
+
+/// Adapter checks due at wall-clock times. Checks are idempotent, so duplicates and early ones are harmless
+/// and none is ever cancelled.
 struct FeedCheckQueue: Sendable {
-    struct Entry: Sendable, Equatable {
+    struct Entry: Sendable, Equatable, Comparable {
         var at: Double
         var feed: FeedKind
         var key: String
+
+        static func < (a: Entry, b: Entry) -> Bool { a.at < b.at }
     }
 
-    private(set) var entries: [Entry] = []
+    private var heap = MinHeap<Entry>()
 
-    var count: Int { entries.count }
+    var count: Int { heap.count }
 
-    mutating func push(_ entry: Entry) {
-        entries.append(entry)
-        var child = entries.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard entries[child].at < entries[parent].at else { break }
-            entries.swapAt(child, parent)
-            child = parent
-        }
-    }
+    mutating func push(_ entry: Entry) { heap.push(entry) }
 
     /// Removes and returns the earliest entry if it is due at `now`.
-    mutating func popDue(now: Double) -> Entry? {
-        guard let top = entries.first, top.at <= now else { return nil }
-        let last = entries.removeLast()
-        if !entries.isEmpty {
-            entries[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1
-                guard left < entries.count else { break }
-                var smallest = left
-                if left + 1 < entries.count, entries[left + 1].at < entries[left].at { smallest = left + 1 }
-                guard entries[smallest].at < entries[parent].at else { break }
-                entries.swapAt(parent, smallest)
-                parent = smallest
-            }
-        }
-        return top
-    }
+    mutating func popDue(now: Double) -> Entry? { heap.pop { $0.at <= now } }
 }

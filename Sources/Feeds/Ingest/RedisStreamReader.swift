@@ -17,10 +17,8 @@ public final class RedisStreamReader: Sendable {
     /// Batches of entries, in stream order per key.
     public let messages: AsyncStream<[FeedMessage]>
     private let continuation: AsyncStream<[FeedMessage]>.Continuation
-    private let stopping = Atomic<Bool>(false)
+    private let runner: RedisSessionRunner
     private let pendingAcks = Mutex<[String: [String]]>([:])
-    private let stateBox = Mutex<FeedConnectionState>(.connecting)
-    private let onState: @Sendable (FeedConnectionState) -> Void
     private let logger: Logger
     /// Entries per read.
     static let batchSize = 512
@@ -34,18 +32,17 @@ public final class RedisStreamReader: Sendable {
         self.group = group
         self.consumer = consumer
         self.logger = logger
-        self.onState = onState
+        runner = RedisSessionRunner(endpoint: endpoint, what: "stream reader", logger: logger, onState: onState)
         (messages, continuation) = AsyncStream.makeStream(of: [FeedMessage].self)
-        let thread = Thread { [self] in run() }
-        thread.name = "lamplighter.redis.streams"
-        thread.start()
+        let continuation = self.continuation
+        runner.start(threadName: "lamplighter.redis.streams", session: { [self] in readLoop($0) }, finished: { continuation.finish() })
     }
 
-    public var state: FeedConnectionState { stateBox.withLock { $0 } }
+    public var state: FeedConnectionState { runner.state }
 
     /// Stops the thread (within about 250 ms) and finishes `messages`.
     public func stop() {
-        stopping.store(true, ordering: .releasing)
+        runner.stop()
     }
 
     /// Acknowledges applied entries; sent before the next read.
@@ -53,39 +50,6 @@ public final class RedisStreamReader: Sendable {
         pendingAcks.withLock { acks in
             for message in applied { if let id = message.id { acks[message.source, default: []].append(id) } }
         }
-    }
-
-    private func set(_ state: FeedConnectionState) {
-        let changed = stateBox.withLock { current -> Bool in
-            defer { current = state }
-            return current != state
-        }
-        if changed { onState(state) }
-    }
-
-    private func run() {
-        var backoff = 0.1
-        while !stopping.load(ordering: .acquiring) {
-            switch RedisConnection.openContext(endpoint) {
-            case .failure(let error):
-                set(.reconnecting("\(error)"))
-                logger.warning("redis stream reader cannot connect", metadata: ["redis": "\(endpoint)", "error": "\(error)"])
-            case .success(let context):
-                let error = readLoop(context)
-                if stopping.load(ordering: .acquiring) { break }
-                set(.reconnecting(error))
-                logger.warning("redis stream reading failed", metadata: ["redis": "\(endpoint)", "error": "\(error)"])
-                backoff = 0.1
-            }
-            var left = backoff
-            while left > 0, !stopping.load(ordering: .acquiring) {
-                Thread.sleep(forTimeInterval: 0.05)
-                left -= 0.05
-            }
-            backoff = min(backoff * 2, 5)
-        }
-        set(.stopped)
-        continuation.finish()
     }
 
     private func command(_ arguments: [String], _ context: UnsafeMutablePointer<redisContext>) -> Result<RedisReply, RedisError> {
@@ -104,11 +68,11 @@ public final class RedisStreamReader: Sendable {
                 return "\(error)"
             }
         }
-        set(.ready)
+        runner.set(.ready)
         // Per stream: from "0" through the entries delivered to this consumer before and never acknowledged
         // (each read continues after the last id returned), then ">" for new ones.
         var cursors = Array(repeating: "0", count: streams.count)
-        while !stopping.load(ordering: .acquiring) {
+        while !runner.isStopping {
             let acks = pendingAcks.withLock { acks -> [String: [String]] in
                 defer { acks.removeAll() }
                 return acks

@@ -42,10 +42,8 @@ public final class RedisSubscriber: Sendable {
     /// Batches of messages, in arrival order.
     public let messages: AsyncStream<[FeedMessage]>
     private let continuation: AsyncStream<[FeedMessage]>.Continuation
-    private let stopping = Atomic<Bool>(false)
-    private let stateBox = Mutex<FeedConnectionState>(.connecting)
+    private let runner: RedisSessionRunner
     private let port = Atomic<Int>(0)
-    private let onState: @Sendable (FeedConnectionState) -> Void
     private let logger: Logger
 
     /// Starts the thread at once. `onState` is called (on the subscriber's thread) with every state change.
@@ -56,15 +54,14 @@ public final class RedisSubscriber: Sendable {
         self.endpoint = endpoint
         self.channels = channels
         self.logger = logger
-        self.onState = onState
+        runner = RedisSessionRunner(endpoint: endpoint, what: "subscriber", logger: logger, onState: onState)
         (messages, continuation) = AsyncStream.makeStream(of: [FeedMessage].self)
-        let thread = Thread { [self] in run() }
-        thread.name = "lamplighter.redis.subscriber"
-        thread.start()
+        let continuation = self.continuation
+        runner.start(threadName: "lamplighter.redis.subscriber", session: { [self] in subscribeAndRead($0) }, finished: { continuation.finish() })
     }
 
     /// The current state.
-    public var state: FeedConnectionState { stateBox.withLock { $0 } }
+    public var state: FeedConnectionState { runner.state }
 
     /// The local TCP port of the current connection (what Redis lists as the client's `addr`), if connected.
     public var localPort: Int? {
@@ -74,44 +71,7 @@ public final class RedisSubscriber: Sendable {
 
     /// Stops the thread (within 250 ms) and finishes `messages`.
     public func stop() {
-        stopping.store(true, ordering: .releasing)
-    }
-
-    private func set(_ state: FeedConnectionState) {
-        let changed = stateBox.withLock { current -> Bool in
-            defer { current = state }
-            return current != state
-        }
-        if changed { onState(state) }
-    }
-
-    private func run() {
-        var backoff = 0.1
-        while !stopping.load(ordering: .acquiring) {
-            switch RedisConnection.openContext(endpoint) {
-            case .failure(let error):
-                set(.reconnecting("\(error)"))
-                logger.warning("redis subscriber cannot connect", metadata: ["redis": "\(endpoint)", "error": "\(error)"])
-            case .success(let context):
-                let error = subscribeAndRead(context)
-                if stopping.load(ordering: .acquiring) { break }
-                set(.reconnecting(error))
-                logger.warning("redis subscription lost", metadata: ["redis": "\(endpoint)", "error": "\(error)"])
-                backoff = 0.1  // It was up: retry soon.
-            }
-            sleepUnlessStopping(backoff)
-            backoff = min(backoff * 2, 5)
-        }
-        set(.stopped)
-        continuation.finish()
-    }
-
-    private func sleepUnlessStopping(_ seconds: Double) {
-        var left = seconds
-        while left > 0, !stopping.load(ordering: .acquiring) {
-            Thread.sleep(forTimeInterval: min(left, 0.05))
-            left -= 0.05
-        }
+        runner.stop()
     }
 
     /// Subscribes and reads until the connection fails or `stop()`; frees the context; returns why it ended.
@@ -137,7 +97,7 @@ public final class RedisSubscriber: Sendable {
             guard redisBufferWrite(context, &done) == REDIS_OK else { return RedisConnection.errorText(context) }
         }
         var confirmed = 0
-        while !stopping.load(ordering: .acquiring) {
+        while !runner.isStopping {
             var batch: [FeedMessage] = []
             while true {
                 var raw: UnsafeMutableRawPointer?
@@ -154,7 +114,7 @@ public final class RedisSubscriber: Sendable {
                 case "subscribe":
                     confirmed += 1
                     if confirmed == channels.count {
-                        set(.ready)
+                        runner.set(.ready)
                         logger.info("redis feeds subscribed", metadata: ["redis": "\(endpoint)", "channels": "\(channels)"])
                     }
                 default:

@@ -1,24 +1,13 @@
+import LamplighterTestSupport
 import Testing
 @testable import PUACore
-
-/// SplitMix64: a seeded generator, so spreads are exact and repeatable.
-struct SeededRandom: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite struct RefreshSpreaderTests {
     let t = ContinuousClock.now
 
     @Test func publicationsMadeTogetherRefreshSpreadOverTheirWindow() {
         var spreader = RefreshSpreader(origin: t)
-        var random = SeededRandom(state: 42)
+        var random = SplitMix64(seed: 42)
         let earliest = t + .seconds(1800)
         let latest = t + .seconds(3240)
         var perSecond: [Int64: Int] = [:]
@@ -36,7 +25,7 @@ struct SeededRandom: RandomNumberGenerator, Sendable {
     @Test func oneRandomChoiceIsLumpierThanTwo() {
         func busiest(choices: Int) -> Int {
             var spreader = RefreshSpreader(origin: t, choices: choices)
-            var random = SeededRandom(state: 7)
+            var random = SplitMix64(seed: 7)
             for _ in 0..<20_000 { _ = spreader.place(earliest: t, latest: t + .seconds(999), using: &random) }
             return spreader.load.values.map(Int.init).max() ?? 0
         }
@@ -45,7 +34,7 @@ struct SeededRandom: RandomNumberGenerator, Sendable {
 
     @Test func releasedRefreshesFreeTheirSecond() {
         var spreader = RefreshSpreader(origin: t)
-        var random = SeededRandom(state: 1)
+        var random = SplitMix64(seed: 1)
         let at = spreader.place(earliest: t + .seconds(10), latest: t + .seconds(10), using: &random)
         #expect(spreader.placed(at: at) == 1)
         spreader.release(at)
@@ -57,7 +46,7 @@ struct SeededRandom: RandomNumberGenerator, Sendable {
 
     @Test func aWindowShorterThanASecondStaysInside() {
         var spreader = RefreshSpreader(origin: t)
-        var random = SeededRandom(state: 3)
+        var random = SplitMix64(seed: 3)
         for _ in 0..<100 {
             let at = spreader.place(earliest: t + .milliseconds(5_100), latest: t + .milliseconds(5_300), using: &random)
             #expect(at >= t + .milliseconds(5_100) && at <= t + .milliseconds(5_300))

@@ -1,3 +1,4 @@
+import LamplighterTestSupport
 import Testing
 @testable import SIPStack
 
