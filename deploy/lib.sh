@@ -3,17 +3,19 @@
 # deploy/lib.sh - shared helpers for deploy/up, deploy/down, deploy/test,
 # deploy/services and .ci/run. Source it; do not execute it.
 #
-# It runs a private Redis, PostgreSQL cluster and Kamailio presence server,
-# bound to 127.0.0.1 only, with every data/log/pid file under $LL_STATE.
+# It runs a private Redis, PostgreSQL cluster, Kamailio presence server and
+# Kamailio registrar (which publishes Lamplighter's registrations and dialogs
+# feeds to that Redis), bound to 127.0.0.1 only, with every data/log/pid file
+# under $LL_STATE.
 # The distribution's own services (redis on 6379, the "15/main" cluster on
 # 5432) are never started nor used.
 #
 # Stacks (choose with ll_use_stack run|test):
-#                     state            Redis  PostgreSQL  Kamailio
-#   run  (deploy/up)  .state/run       16379  15432       15060
-#   test (deploy/test) .state/test     26379  25432       25060
+#                     state            Redis  PostgreSQL  Kamailio  registrar
+#   run  (deploy/up)  .state/run       16379  15432       15060     15070
+#   test (deploy/test) .state/test     26379  25432       25060     25070
 # Each value can be overridden with LL_STATE, LL_REDIS_PORT, LL_PG_PORT,
-# LL_KAMAILIO_PORT.
+# LL_KAMAILIO_PORT, LL_REGISTRAR_PORT.
 #
 # Layout of $LL_STATE:
 #   env                   export lines for LAMPLIGHTER_* (source it)
@@ -23,6 +25,8 @@
 #                         too long for a unix socket)
 #   kamailio/             kamailio.pid, kamailio.log, kamailio-check.log
 #                         (output of `kamailio -c`), run/ (runtime dir)
+#   registrar/            the same for the registrar Kamailio:
+#                         registrar.pid, registrar.log, registrar-check.log, run/
 #
 # PostgreSQL refuses to run as root, so when we are root it runs as the
 # "postgres" system user (created by the postgresql package) via runuser.
@@ -34,6 +38,14 @@
 #
 # Entry points: ll_use_stack, ll_install_missing, ll_start_services,
 # ll_stop_services, ll_wipe_state, ll_status, ll_phase (timing).
+#
+# The registrar (deploy/kamailio/registrar.cfg: usrloc in memory, registrar,
+# dialog, ndb_redis) publishes every contact change on the channel
+# lamplighter:registrations and every call state of calls it proxies to
+# registered users on lamplighter:dialogs (LL_REG_CHANNEL, LL_DIALOG_CHANNEL
+# override them), on this stack's Redis, in the formats of feeds/. Register a
+# phone (or sipp) at sip:127.0.0.1:<registrar port> and its presentity
+# sip:<user>@127.0.0.1 turns open.
 #
 # Databases (password auth over TCP, scram-sha-256): role+db lamplighter /
 # password lamplighter, role+db kamailio / password kamailio. Lamplighter's
@@ -48,6 +60,7 @@ set -euo pipefail
 
 LL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 LL_KAMAILIO_CFG="$LL_ROOT/deploy/kamailio/presence.cfg"
+LL_REGISTRAR_CFG="$LL_ROOT/deploy/kamailio/registrar.cfg"
 LL_OPTIONS_SCENARIO="$LL_ROOT/deploy/kamailio/options.xml"
 LL_STATE_MARKER=".lamplighter-state"
 
@@ -55,6 +68,7 @@ LL_PACKAGES=(
 	libxml2-dev libhiredis-dev libpq-dev pkg-config
 	redis-server postgresql
 	kamailio kamailio-presence-modules kamailio-postgres-modules
+	kamailio-redis-modules
 	sip-tester dnsmasq-base
 )
 
@@ -90,6 +104,7 @@ ll_use_stack() {
 		: "${LL_REDIS_PORT:=16379}"
 		: "${LL_PG_PORT:=15432}"
 		: "${LL_KAMAILIO_PORT:=15060}"
+		: "${LL_REGISTRAR_PORT:=15070}"
 		: "${LL_FAST:=0}"
 		;;
 	test)
@@ -97,13 +112,14 @@ ll_use_stack() {
 		: "${LL_REDIS_PORT:=26379}"
 		: "${LL_PG_PORT:=25432}"
 		: "${LL_KAMAILIO_PORT:=25060}"
+		: "${LL_REGISTRAR_PORT:=25070}"
 		# Throw-away data: no fsync, no snapshots.
 		: "${LL_FAST:=1}"
 		;;
 	*) ll_die "ll_use_stack: expected run or test, got '${1:-}'" ;;
 	esac
 	local p
-	for p in LL_REDIS_PORT LL_PG_PORT LL_KAMAILIO_PORT; do
+	for p in LL_REDIS_PORT LL_PG_PORT LL_KAMAILIO_PORT LL_REGISTRAR_PORT; do
 		if ! [[ ${!p} =~ ^[0-9]+$ ]] || ((${!p} < 1 || ${!p} > 65535)); then
 			ll_die "$p must be a port number, got '${!p}'"
 		fi
@@ -112,9 +128,10 @@ ll_use_stack() {
 	/*) ;;
 	*) LL_STATE="$PWD/$LL_STATE" ;;
 	esac
-	export LL_STATE LL_REDIS_PORT LL_PG_PORT LL_KAMAILIO_PORT LL_FAST
+	export LL_STATE LL_REDIS_PORT LL_PG_PORT LL_KAMAILIO_PORT LL_REGISTRAR_PORT LL_FAST
 	LL_REDIS_DIR="$LL_STATE/redis"
 	LL_KAM_DIR="$LL_STATE/kamailio"
+	LL_REG_DIR="$LL_STATE/registrar"
 	LL_ENV_FILE="$LL_STATE/env"
 }
 
@@ -635,10 +652,12 @@ ll_kamailio_schema() {
 # Kamailio
 ###############################################################################
 
+# ll_kamailio_ping [PORT [DIR]]: one OPTIONS to 127.0.0.1:PORT (default the
+# presence server), run from DIR (sipp may drop log files in the cwd).
 ll_kamailio_ping() {
-	# Run from the state folder: sipp may drop log files in the cwd.
-	(cd "$LL_KAM_DIR" && sipp -sf "$LL_OPTIONS_SCENARIO" -m 1 -l 1 -t u1 -i 127.0.0.1 \
-		-nostdin -timeout 3s -timeout_error "127.0.0.1:$LL_KAMAILIO_PORT" </dev/null)
+	local port=${1:-$LL_KAMAILIO_PORT} dir=${2:-$LL_KAM_DIR}
+	(cd "$dir" && sipp -sf "$LL_OPTIONS_SCENARIO" -m 1 -l 1 -t u1 -i 127.0.0.1 \
+		-nostdin -timeout 3s -timeout_error "127.0.0.1:$port" </dev/null)
 }
 
 ll_start_kamailio() {
@@ -673,6 +692,42 @@ ll_start_kamailio() {
 	ll_log "kamailio: ready on udp+tcp 127.0.0.1:$LL_KAMAILIO_PORT (pid $(cat "$dir/kamailio.pid"))"
 }
 
+# ll_start_registrar: the registrar Kamailio (deploy/kamailio/registrar.cfg)
+# on LL_REGISTRAR_PORT, publishing its feed events to this stack's Redis (so
+# start Redis first). Contacts live in memory: a restart forgets them.
+ll_start_registrar() {
+	local dir=$LL_REG_DIR pid
+	mkdir -p "$dir/run"
+	if pid=$(ll_pid_from "$dir/registrar.pid") && [ "$(ll_pid_comm "$pid")" = kamailio ]; then
+		ll_log "registrar: already running (pid $pid)"
+	else
+		ll_tcp_port_busy "$LL_REGISTRAR_PORT" &&
+			ll_die "registrar: port $LL_REGISTRAR_PORT is already in use by another process (set LL_REGISTRAR_PORT)"
+		rm -f "$dir/registrar.pid"
+		local args=(
+			-f "$LL_REGISTRAR_CFG"
+			-P "$dir/registrar.pid"
+			-Y "$dir/run"
+			-m 64 -M 8
+			-E
+			--substdef="/LL_SIP_PORT/$LL_REGISTRAR_PORT/"
+			--substdef="/LL_REDIS_PORT/$LL_REDIS_PORT/"
+		)
+		printf '\n==== %s kamailio %s\n' "$(date -Is)" "${args[*]}" >>"$dir/registrar.log"
+		if ! kamailio -c "${args[@]}" >"$dir/registrar-check.log" 2>&1; then
+			tail -n 40 "$dir/registrar-check.log" >&2
+			ll_die "registrar: $LL_REGISTRAR_CFG does not pass 'kamailio -c'"
+		fi
+		if ! kamailio "${args[@]}" </dev/null >>"$dir/registrar.log" 2>&1; then
+			tail -n 40 "$dir/registrar.log" >&2
+			ll_die "registrar failed to start"
+		fi
+	fi
+	ll_wait_for "registrar (sip:127.0.0.1:$LL_REGISTRAR_PORT)" "$dir/registrar.log" \
+		ll_kamailio_ping "$LL_REGISTRAR_PORT" "$dir"
+	ll_log "registrar: ready on udp+tcp 127.0.0.1:$LL_REGISTRAR_PORT (pid $(cat "$dir/registrar.pid")), feeds to redis 127.0.0.1:$LL_REDIS_PORT"
+}
+
 ###############################################################################
 # Everything
 ###############################################################################
@@ -681,6 +736,7 @@ ll_write_env() {
 	local redis="redis://127.0.0.1:$LL_REDIS_PORT"
 	local appdb="postgresql://lamplighter:lamplighter@127.0.0.1:$LL_PG_PORT/lamplighter"
 	local kam="sip:127.0.0.1:$LL_KAMAILIO_PORT"
+	local registrar="sip:127.0.0.1:$LL_REGISTRAR_PORT"
 	local kamdb="postgresql://kamailio:kamailio@127.0.0.1:$LL_PG_PORT/kamailio"
 	{
 		echo "# generated by deploy/lib.sh (ll_write_env); source it"
@@ -688,6 +744,7 @@ ll_write_env() {
 			LAMPLIGHTER_TEST_REDIS_URL "$redis" \
 			LAMPLIGHTER_TEST_DATABASE_URL "$appdb" \
 			LAMPLIGHTER_TEST_KAMAILIO_URI "$kam" \
+			LAMPLIGHTER_TEST_REGISTRAR_URI "$registrar" \
 			LAMPLIGHTER_TEST_KAMAILIO_DATABASE_URL "$kamdb" \
 			LAMPLIGHTER_REDIS_URL "$redis" \
 			LAMPLIGHTER_DATABASE_URL "$appdb" \
@@ -705,6 +762,7 @@ ll_start_services() {
 	ll_phase "migrations" ll_migrate
 	ll_phase "kamailio schema" ll_kamailio_schema
 	ll_phase "kamailio" ll_start_kamailio
+	ll_phase "registrar" ll_start_registrar
 	ll_write_env
 	ll_log "services up; environment in $LL_ENV_FILE"
 }
@@ -734,6 +792,7 @@ ll_stop_services() {
 		ll_log "nothing to stop ($LL_STATE does not exist)"
 		return 0
 	}
+	ll_stop_pidfile registrar "$LL_REG_DIR/registrar.pid" kamailio
 	ll_stop_pidfile kamailio "$LL_KAM_DIR/kamailio.pid" kamailio
 	ll_stop_postgres
 	ll_stop_pidfile redis "$LL_REDIS_DIR/redis.pid" redis-server
@@ -769,11 +828,12 @@ ll_status() {
 	ll_require_stack
 	ll_pg_dir_resolve
 	local name file pid state rc=0
-	for name in redis postgres kamailio; do
+	for name in redis postgres kamailio registrar; do
 		case $name in
 		redis) file=$LL_REDIS_DIR/redis.pid ;;
 		postgres) file=$LL_PG_DIR/data/postmaster.pid ;;
 		kamailio) file=$LL_KAM_DIR/kamailio.pid ;;
+		registrar) file=$LL_REG_DIR/registrar.pid ;;
 		esac
 		pid=-
 		if [ -r "$file" ]; then read -r pid <"$file" || pid=-; fi
@@ -788,7 +848,7 @@ ll_status() {
 		fi
 		printf '%-9s pid %-8s %s\n' "$name" "$pid" "$state"
 	done
-	printf 'state     %s\nports     redis %s, postgres %s, kamailio %s\n' \
-		"$LL_STATE" "$LL_REDIS_PORT" "$LL_PG_PORT" "$LL_KAMAILIO_PORT"
+	printf 'state     %s\nports     redis %s, postgres %s, kamailio %s, registrar %s\n' \
+		"$LL_STATE" "$LL_REDIS_PORT" "$LL_PG_PORT" "$LL_KAMAILIO_PORT" "$LL_REGISTRAR_PORT"
 	return $rc
 }

@@ -36,6 +36,25 @@ public enum TestServices {
         environment["LAMPLIGHTER_TEST_KAMAILIO_URI"] ?? "sip:127.0.0.1:25060"
     }
 
+    /// The Kamailio registrar (`deploy/kamailio/registrar.cfg`), `sip:127.0.0.1:25070`: it publishes every contact
+    /// change on the fixed channel `lamplighter:registrations` (and call states on `lamplighter:dialogs`) of the
+    /// test Redis, with AORs `sip:<user>@127.0.0.1`.
+    public static var registrarURI: String {
+        environment["LAMPLIGHTER_TEST_REGISTRAR_URI"] ?? "sip:127.0.0.1:25070"
+    }
+
+    /// `host:port` of ``registrarURI`` (`sip:127.0.0.1:25070` gives `127.0.0.1:25070`), as sipp takes its remote.
+    public static var registrarHostPort: String { hostPort(of: registrarURI) }
+
+    /// `host:port` of a `sip:[user@]host:port[;params]` URI.
+    static func hostPort(of uri: String) -> String {
+        var rest = Substring(uri)
+        if rest.lowercased().hasPrefix("sip:") { rest = rest.dropFirst(4) }
+        if let at = rest.firstIndex(of: "@") { rest = rest[rest.index(after: at)...] }
+        if let parameters = rest.firstIndex(where: { $0 == ";" || $0 == "?" }) { rest = rest[..<parameters] }
+        return String(rest)
+    }
+
     /// A connected Redis, waiting up to `timeout` seconds for it to come up.
     public static func redis(timeout: Double = 20) async throws -> RedisConnection {
         try await retrying(timeout: timeout, what: "Redis at \(redisEndpoint)") {

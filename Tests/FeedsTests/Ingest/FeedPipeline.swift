@@ -7,8 +7,8 @@ import SIPCore
 import SIPStack
 @testable import Feeds
 
-/// The whole ingest path on real services: a Redis subscriber on channels of this test's own, a feed service,
-/// and a publication engine publishing to the real Kamailio.
+/// The whole ingest path on real services: a Redis subscriber on channels of this test's own (or the ones given,
+/// e.g. the registrar's fixed channel), a feed service, and a publication engine publishing to the real Kamailio.
 final class FeedPipeline: Sendable {
     let engine: PublicationEngine
     let endpoint: SIPEndpoint
@@ -20,14 +20,21 @@ final class FeedPipeline: Sendable {
 
     static let logger = Logger(label: "test.feeds")
 
-    init(dialogs: DialogAdapter.Options = .init(), clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) async throws {
+    /// - Parameter channels: channels to read instead of this test's own unique ones, per feed (the others keep
+    ///   their unique channel). A channel shared with other tests (the registrar publishes on fixed names) brings
+    ///   their events too: assert only on this test's own AORs.
+    init(
+        dialogs: DialogAdapter.Options = .init(), channels explicit: [FeedKind: String]? = nil,
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    ) async throws {
         endpoint = try await SIPEndpoint.bind(host: "127.0.0.1", port: 0, logger: Self.logger)
         let resolver = SIPResolver(dns: DNSClient(nameserver: try SocketAddress(ipAddress: "127.0.0.1", port: 1)))
         engine = PublicationEngine(
             transport: SIPPublishTransport(endpoint: endpoint, resolver: resolver, defaultNextHop: try SIPURI(parsing: TestServices.kamailioURI)),
             logger: Self.logger)
         let prefix = UniqueNames.make("feeds")
-        channels = [.registrations: "\(prefix):registrations", .dialogs: "\(prefix):dialogs", .mwi: "\(prefix):mwi"]
+        let unique: [FeedKind: String] = [.registrations: "\(prefix):registrations", .dialogs: "\(prefix):dialogs", .mwi: "\(prefix):mwi"]
+        channels = unique.merging(explicit ?? [:]) { $1 }
         service = FeedService(configuration: .init(channels: channels, dialogs: dialogs), agent: engine, logger: Self.logger, clock: clock)
         subscriber = RedisSubscriber(endpoint: TestServices.redisEndpoint, channels: service.channels, logger: Self.logger)
         let service = self.service, subscriber = self.subscriber
