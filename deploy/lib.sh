@@ -660,72 +660,48 @@ ll_kamailio_ping() {
 		-nostdin -timeout 3s -timeout_error "127.0.0.1:$port" </dev/null)
 }
 
-ll_start_kamailio() {
-	local dir=$LL_KAM_DIR pid
+# ll_run_kamailio NAME DIR CFG PORT [kamailio args…]: starts one Kamailio
+# (unless its pid file names a running kamailio) with its pid file, runtime
+# dir and log under DIR (NAME.pid, NAME.log, NAME-check.log, run/), after
+# `kamailio -c`, and waits until it answers OPTIONS on PORT.
+ll_run_kamailio() {
+	local name=$1 dir=$2 cfg=$3 port=$4 pid
+	shift 4
 	mkdir -p "$dir/run"
-	if pid=$(ll_pid_from "$dir/kamailio.pid") && [ "$(ll_pid_comm "$pid")" = kamailio ]; then
-		ll_log "kamailio: already running (pid $pid)"
+	if pid=$(ll_pid_from "$dir/$name.pid") && [ "$(ll_pid_comm "$pid")" = kamailio ]; then
+		ll_log "$name: already running (pid $pid)"
 	else
-		ll_tcp_port_busy "$LL_KAMAILIO_PORT" &&
-			ll_die "kamailio: port $LL_KAMAILIO_PORT is already in use by another process (set LL_KAMAILIO_PORT)"
-		rm -f "$dir/kamailio.pid"
-		local args=(
-			-f "$LL_KAMAILIO_CFG"
-			-P "$dir/kamailio.pid"
-			-Y "$dir/run"
-			-m 64 -M 8
-			-E
-			--substdef="/LL_SIP_PORT/$LL_KAMAILIO_PORT/"
-			-A "LL_DB_URL=\"postgres://kamailio:kamailio@127.0.0.1:$LL_PG_PORT/kamailio\""
-		)
-		printf '\n==== %s kamailio %s\n' "$(date -Is)" "${args[*]}" >>"$dir/kamailio.log"
-		if ! kamailio -c "${args[@]}" >"$dir/kamailio-check.log" 2>&1; then
-			tail -n 40 "$dir/kamailio-check.log" >&2
-			ll_die "kamailio: $LL_KAMAILIO_CFG does not pass 'kamailio -c'"
+		ll_tcp_port_busy "$port" &&
+			ll_die "$name: port $port is already in use by another process"
+		rm -f "$dir/$name.pid"
+		local args=(-f "$cfg" -P "$dir/$name.pid" -Y "$dir/run" -m 64 -M 8 -E --substdef="/LL_SIP_PORT/$port/" "$@")
+		printf '\n==== %s kamailio %s\n' "$(date -Is)" "${args[*]}" >>"$dir/$name.log"
+		if ! kamailio -c "${args[@]}" >"$dir/$name-check.log" 2>&1; then
+			tail -n 40 "$dir/$name-check.log" >&2
+			ll_die "$name: $cfg does not pass 'kamailio -c'"
 		fi
-		if ! kamailio "${args[@]}" </dev/null >>"$dir/kamailio.log" 2>&1; then
-			tail -n 40 "$dir/kamailio.log" >&2
-			ll_die "kamailio failed to start"
+		if ! kamailio "${args[@]}" </dev/null >>"$dir/$name.log" 2>&1; then
+			tail -n 40 "$dir/$name.log" >&2
+			ll_die "$name failed to start"
 		fi
 	fi
-	ll_wait_for "kamailio (sip:127.0.0.1:$LL_KAMAILIO_PORT)" "$dir/kamailio.log" ll_kamailio_ping
-	ll_log "kamailio: ready on udp+tcp 127.0.0.1:$LL_KAMAILIO_PORT (pid $(cat "$dir/kamailio.pid"))"
+	ll_wait_for "$name (sip:127.0.0.1:$port)" "$dir/$name.log" ll_kamailio_ping "$port" "$dir"
+	ll_log "$name: ready on udp+tcp 127.0.0.1:$port (pid $(cat "$dir/$name.pid"))"
+}
+
+# ll_start_kamailio: the presence server (deploy/kamailio/presence.cfg) on
+# LL_KAMAILIO_PORT (set LL_KAMAILIO_PORT to move it), its tables in this stack's PostgreSQL.
+ll_start_kamailio() {
+	ll_run_kamailio kamailio "$LL_KAM_DIR" "$LL_KAMAILIO_CFG" "$LL_KAMAILIO_PORT" \
+		-A "LL_DB_URL=\"postgres://kamailio:kamailio@127.0.0.1:$LL_PG_PORT/kamailio\""
 }
 
 # ll_start_registrar: the registrar Kamailio (deploy/kamailio/registrar.cfg)
 # on LL_REGISTRAR_PORT, publishing its feed events to this stack's Redis (so
 # start Redis first). Contacts live in memory: a restart forgets them.
 ll_start_registrar() {
-	local dir=$LL_REG_DIR pid
-	mkdir -p "$dir/run"
-	if pid=$(ll_pid_from "$dir/registrar.pid") && [ "$(ll_pid_comm "$pid")" = kamailio ]; then
-		ll_log "registrar: already running (pid $pid)"
-	else
-		ll_tcp_port_busy "$LL_REGISTRAR_PORT" &&
-			ll_die "registrar: port $LL_REGISTRAR_PORT is already in use by another process (set LL_REGISTRAR_PORT)"
-		rm -f "$dir/registrar.pid"
-		local args=(
-			-f "$LL_REGISTRAR_CFG"
-			-P "$dir/registrar.pid"
-			-Y "$dir/run"
-			-m 64 -M 8
-			-E
-			--substdef="/LL_SIP_PORT/$LL_REGISTRAR_PORT/"
-			--substdef="/LL_REDIS_PORT/$LL_REDIS_PORT/"
-		)
-		printf '\n==== %s kamailio %s\n' "$(date -Is)" "${args[*]}" >>"$dir/registrar.log"
-		if ! kamailio -c "${args[@]}" >"$dir/registrar-check.log" 2>&1; then
-			tail -n 40 "$dir/registrar-check.log" >&2
-			ll_die "registrar: $LL_REGISTRAR_CFG does not pass 'kamailio -c'"
-		fi
-		if ! kamailio "${args[@]}" </dev/null >>"$dir/registrar.log" 2>&1; then
-			tail -n 40 "$dir/registrar.log" >&2
-			ll_die "registrar failed to start"
-		fi
-	fi
-	ll_wait_for "registrar (sip:127.0.0.1:$LL_REGISTRAR_PORT)" "$dir/registrar.log" \
-		ll_kamailio_ping "$LL_REGISTRAR_PORT" "$dir"
-	ll_log "registrar: ready on udp+tcp 127.0.0.1:$LL_REGISTRAR_PORT (pid $(cat "$dir/registrar.pid")), feeds to redis 127.0.0.1:$LL_REDIS_PORT"
+	ll_run_kamailio registrar "$LL_REG_DIR" "$LL_REGISTRAR_CFG" "$LL_REGISTRAR_PORT" \
+		--substdef="/LL_REDIS_PORT/$LL_REDIS_PORT/"
 }
 
 ###############################################################################
