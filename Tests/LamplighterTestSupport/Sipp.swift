@@ -183,6 +183,8 @@ public final class Sipp: @unchecked Sendable {
             switch await sipp.waitUntilListening(timeout: .seconds(10)) {
             case .ready:
                 return sipp
+            case .exited(0):
+                return sipp  // A client scenario that already ran to its end (its logs are kept).
             case .exited(let status) where status == 254:
                 lastFailure = sipp.standardError  // another process took the port in between: try another one
                 sipp.stop()
