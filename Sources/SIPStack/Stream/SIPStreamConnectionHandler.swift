@@ -129,6 +129,6 @@ final class SIPStreamConnectionHandler: ChannelInboundHandler, RemovableChannelH
     private func reportClosed() {
         guard !reportedClosed else { return }
         reportedClosed = true
-        transport.handlerClosed(id)
+        transport.handlerClosed(id, wasActive: active)
     }
 }

@@ -165,7 +165,7 @@ public final class SIPStreamTransport: @unchecked Sendable {
                 return
             } catch let error as ChannelError where error == .ioOnClosedChannel && attempt == 1 {
                 logger.debug("connection closed before the write; reconnecting", metadata: ["sip.peer": "\(destination)"])
-                eventLoop.execute { self.connectionClosed(id) }
+                eventLoop.execute { self.connectionClosed(id, wasActive: true) }
             } catch {
                 throw SIPTransportError(code: .writeFailed, context: "\(destination): \(error)")
             }
@@ -216,7 +216,7 @@ public final class SIPStreamTransport: @unchecked Sendable {
             }
             if connection.isReady, connection.channel?.isActive != true {
                 // Dropped, and its close not yet reported: forget it and connect afresh.
-                connectionClosed(id)
+                connectionClosed(id, wasActive: true)
                 return acquire(destination, newID: newID)
             }
             return connection.ready.futureResult.map { (id, $0) }
@@ -317,11 +317,12 @@ public final class SIPStreamTransport: @unchecked Sendable {
         connection.channel?.close(promise: nil)
     }
 
-    private func connectionClosed(_ id: SIPStreamConnectionPool.ConnectionID) {
+    private func connectionClosed(_ id: SIPStreamConnectionPool.ConnectionID, wasActive: Bool) {
         guard let connection = forget(id) else { return }
         logger.debug("connection closed", metadata: ["sip.peer": "\(connection.peer)", "sip.connection": "\(id)"])
         if !connection.isReady {
-            connection.ready.fail(kind == .tls
+            // A refused connect can report its close before the connect future's failure arrives here.
+            connection.ready.fail(kind == .tls && wasActive
                 ? SIPTransportError(code: .tlsHandshakeFailed, context: "\(connection.peer): connection closed during the TLS handshake")
                 : SIPTransportError(code: .connectFailed, context: "\(connection.peer): connection closed before it was usable"))
         }
@@ -406,7 +407,8 @@ public final class SIPStreamTransport: @unchecked Sendable {
         eventLoop.execute { self.pool.activity(id, now: now) }
     }
 
-    func handlerClosed(_ id: SIPStreamConnectionPool.ConnectionID) {
-        eventLoop.execute { self.connectionClosed(id) }
+    /// `wasActive`: TCP had connected (so a TLS connection closed in its handshake, not in its connect).
+    func handlerClosed(_ id: SIPStreamConnectionPool.ConnectionID, wasActive: Bool) {
+        eventLoop.execute { self.connectionClosed(id, wasActive: wasActive) }
     }
 }
