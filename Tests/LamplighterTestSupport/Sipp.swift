@@ -399,6 +399,30 @@ public final class Sipp: @unchecked Sendable {
 
     /// Waits until sipp has logged at least `count` received messages (the message log is written as they
     /// come); false if it has not after `timeout` or has exited short of them.
+    /// The bodies of the NOTIFYs received, one per CSeq (retransmissions left out), in arrival order.
+    public var notifyBodies: [String] {
+        var seen = Set<String>()
+        var bodies: [String] = []
+        for message in received where message.firstLine.hasPrefix("NOTIFY") {
+            let cseq = message.text.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("cseq:") } ?? ""
+            if seen.insert(cseq).inserted { bodies.append(message.body) }
+        }
+        return bodies
+    }
+
+    /// Waits until one of the NOTIFYs after the first `skip` distinct ones has a body containing `text`; returns
+    /// its index in ``notifyBodies``, or nil after `timeout`. Order-safe on a slow machine, where a count of
+    /// messages can include retransmissions.
+    public func waitForNotify(containing text: String, after skip: Int = 0, timeout: Duration = .seconds(10)) async -> Int? {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let bodies = notifyBodies
+            if let index = bodies.indices.dropFirst(skip).first(where: { bodies[$0].contains(text) }) { return index }
+            guard ContinuousClock.now < deadline else { return nil }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     public func waitUntilReceived(_ count: Int, timeout: Duration = .seconds(5)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while received.count < count {

@@ -152,7 +152,8 @@ import Testing
 
     @Test func failsOverToTheNextDestination() async throws {
         var options = SIPEndpoint.Options()
-        options.timers = SIPTimers(t1: .milliseconds(10), t2: .milliseconds(40))
+        // Timer F 1.92 s: short for the silent peer, long enough for Kamailio on a loaded CI machine.
+        options.timers = SIPTimers(t1: .milliseconds(30), t2: .milliseconds(120))
         let endpoint = try await SIPEndpoint.bind(host: "127.0.0.1", port: 0, options: options, logger: logger)
         let silent = try await RawUDPPeer()
         let kamailio = try SIPURI(parsing: TestServices.kamailioURI)

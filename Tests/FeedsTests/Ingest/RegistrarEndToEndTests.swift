@@ -23,13 +23,19 @@ import Testing
             arguments: ["-s", user, TestServices.registrarHostPort])
     }
 
+    /// The NOTIFY bodies, retransmissions left out.
     func notifyBodies(_ watcher: Sipp) -> [String] {
-        watcher.received.filter { $0.firstLine.hasPrefix("NOTIFY") }.map(\.body)
+        watcher.notifyBodies
     }
 
+    /// Waits for `count` distinct NOTIFYs (a retransmission on a slow machine does not count twice).
     func waitForNotifies(_ watcher: Sipp, _ count: Int) async -> Bool {
-        // The 2xx to SUBSCRIBE plus `count` NOTIFYs.
-        await watcher.waitUntilReceived(count + 1, timeout: .seconds(10))
+        let deadline = ContinuousClock.now + .seconds(15)
+        while watcher.notifyBodies.count < count {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return true
     }
 
     @Test func aPhoneRegisteringAndUnregisteringAtTheRegistrarLightsAndDimsTheLamp() async throws {
@@ -83,9 +89,12 @@ import Testing
         let phone = try await register(user, contact: "<sip:\(user)@192.0.2.20:5062;transport=udp>", expires: 600, unregisterAfter: 200)
         #expect(try await phone.waitForExit(timeout: .seconds(15)) == 0, "\(phone.errorLog)\n\(phone.messageLog)")
         let deadline = ContinuousClock.now + .seconds(10)
-        while mine.values.count < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        while !(mine.values.last?.contains("contact-delete") ?? false), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        // A REGISTER retransmitted on a slow machine is a refresh: contact-update events may come in between.
         let messages = mine.values
-        try #require(messages.count == 2, "\(messages)")
+        try #require(messages.count >= 2, "\(messages)")
 
         var events: [RegistrationEvent] = []
         for text in messages {
@@ -95,7 +104,9 @@ import Testing
             }
             events.append(event)
         }
-        #expect(events.map(\.kind) == [.insert, .delete], "\(messages)")
+        #expect(events.first?.kind == .insert, "\(messages)")
+        #expect(events.last?.kind == .delete, "\(messages)")
+        #expect(events.dropFirst().dropLast().allSatisfy { $0.kind == .update }, "\(messages)")
         for event in events {
             #expect(event.aor.description == aor)
             #expect(event.contact == "sip:\(user)@192.0.2.20:5062;transport=udp")
@@ -105,9 +116,9 @@ import Testing
             #expect(event.order.timestamp != nil)
         }
         #expect(events[0].expires == 600)
-        #expect(events[1].expires == nil)
-        #expect(events[0].callID == events[1].callID, "one registration, one Call-ID")
-        #expect((events[0].order.timestamp ?? 0) <= (events[1].order.timestamp ?? 0))
+        #expect(events.last?.expires == nil)
+        #expect(events.allSatisfy { $0.callID == events[0].callID }, "one registration, one Call-ID")
+        #expect((events[0].order.timestamp ?? 0) <= (events.last?.order.timestamp ?? 0))
         #expect(abs((events[0].order.timestamp ?? 0) - Date().timeIntervalSince1970) < 60, "seconds since 1970")
     }
 }

@@ -155,12 +155,12 @@ import Testing
 
         try await harness.engine.sendPublish(PublishParameters(presentity: uri, event: "presence", body: EngineHarness.pidf(uri, "open"), source: .admin))
         #expect(try await harness.next().1 == .published(statusCode: 200))
-        #expect(await watcher.waitUntilReceived(3, timeout: .seconds(10)), "notified of open: \(watcher.messageLog)")
+        #expect(await watcher.waitForNotify(containing: "<basic>open</basic>") != nil, "notified of open: \(watcher.messageLog)")
         try await harness.engine.sendPublish(PublishParameters(presentity: uri, event: "presence", body: EngineHarness.pidf(uri, "closed"), source: .admin))
         #expect(try await harness.next().1 == .published(statusCode: 200))
 
         #expect(try await watcher.waitForExit(timeout: .seconds(15)) == 0, "\(watcher.errorLog)\n\(watcher.messageLog)")
-        let bodies = watcher.received.filter { $0.firstLine.hasPrefix("NOTIFY") }.map(\.body)
+        let bodies = watcher.notifyBodies
         #expect(bodies.count >= 3)
         guard bodies.count >= 3 else { return }
         #expect(bodies[1].contains("<basic>open</basic>"), "\(bodies[1])")
