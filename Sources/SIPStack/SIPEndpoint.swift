@@ -404,20 +404,21 @@ public final class SIPEndpoint: @unchecked Sendable {
 
     /// Makes sure one wake-up is armed no later than `deadline` plus the sweep slack.
     private func armSweep(for deadline: ContinuousClock.Instant) {
-        if let armed = sweepArmedFor, armed <= deadline + Self.sweepSlack { return }
-        sweepArmedFor = deadline
-        _ = schedule(at: deadline) { [weak self] in self?.sweep() }
+        let at = deadline + Self.sweepSlack
+        if let armed = sweepArmedFor, armed <= at { return }
+        sweepArmedFor = at
+        _ = schedule(at: at) { [weak self] in self?.sweep() }
     }
 
-    /// Timers due within this of the earliest one fire in the same wake-up (under load, deadlines are
-    /// microseconds apart: one wake-up each would cost more than the transactions).
+    /// Timers fire up to this late (never early), so that timers due close together share a wake-up (under
+    /// load, deadlines are microseconds apart: one wake-up each would cost more than the transactions).
     static let sweepSlack: Duration = .milliseconds(2)
 
     /// Fires every due E, F, K and J timer, then re-arms for the earliest one left.
     private func sweep() {
         eventLoop.preconditionInEventLoop()
         sweepArmedFor = nil
-        let now = ContinuousClock.now + Self.sweepSlack
+        let now = ContinuousClock.now
         for queue in clientTimers.keys {
             for (key, generation) in clientTimers[queue]?.expire(now: now) ?? [] {
                 clientTimerFired(queue.timer, key: key, generation: generation)
