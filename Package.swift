@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "PUAStore",
             dependencies: [
-                "CLibPQ",
+                "CLibPQ", "PUACore", "SIPCore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -126,7 +126,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "PresenceDocumentsTests", dependencies: ["PresenceDocuments"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
         .testTarget(name: "PUACoreTests", dependencies: ["PUACore", "LamplighterTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "PUAStoreTests", dependencies: ["PUAStore", "LamplighterTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "PUAStoreTests", dependencies: ["PUAStore", "PUACore", "SIPCore", "LamplighterTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FeedsTests", dependencies: ["Feeds", "PUACore", "SIPStack", "PresenceDocuments", "LamplighterTestSupport"],
             resources: [.copy("Resources")], swiftSettings: swiftSettings),

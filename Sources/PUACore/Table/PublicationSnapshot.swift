@@ -36,4 +36,32 @@ public struct PublicationSnapshot: Sendable, Equatable {
     public var extraHeaders: [SIPHeaders.Field]
     /// Next hop override.
     public var outboundProxy: SIPURI?
+    /// The body as its source gave it (before the event's processor), so a repeat is recognised after a restart.
+    public var sourceBody: [UInt8]?
+
+    public init(
+        key: PublicationKey, state: PublicationMachine.State, etag: String?, grantedExpires: Int?, expiresAt: Double?,
+        desiredExpires: Int?, body: [UInt8]?, contentType: String, version: UInt64?, tupleID: String,
+        lastReply: PublicationReply?, lastFailure: PublishFailure?, hasPendingUpdate: Bool, source: PublicationSource,
+        sharingTag: String?, extraHeaders: [SIPHeaders.Field], outboundProxy: SIPURI?, sourceBody: [UInt8]?
+    ) {
+        self.key = key
+        self.state = state
+        self.etag = etag
+        self.grantedExpires = grantedExpires
+        self.expiresAt = expiresAt
+        self.desiredExpires = desiredExpires
+        self.body = body
+        self.contentType = contentType
+        self.version = version
+        self.tupleID = tupleID
+        self.lastReply = lastReply
+        self.lastFailure = lastFailure
+        self.hasPendingUpdate = hasPendingUpdate
+        self.source = source
+        self.sharingTag = sharingTag
+        self.extraHeaders = extraHeaders
+        self.outboundProxy = outboundProxy
+        self.sourceBody = sourceBody
+    }
 }

@@ -1,0 +1,86 @@
+import LamplighterTestSupport
+import PUACore
+import SIPCore
+import Testing
+@testable import PUAStore
+
+/// The `pua` table on the real PostgreSQL of deploy/test (migrations applied by it). Tests share the table,
+/// so each uses presentities of its own and reads back only those.
+@Suite struct PostgresPresentityStoreTests {
+    func snapshot(_ user: String, etag: String? = "e1", body: [UInt8] = Array("<presence/>".utf8)) -> PublicationSnapshot {
+        PublicationSnapshot(
+            key: PublicationKey(presentity: "sip:\(user)@127.0.0.1", event: "presence", id: ""), state: .published, etag: etag,
+            grantedExpires: 600, expiresAt: 1_795_770_000.25, desiredExpires: 3600, body: body,
+            contentType: "application/pidf+xml", version: 4, tupleID: "t\(user)",
+            lastReply: PublicationReply(statusCode: 200, reason: "OK", receivedAt: 1_795_769_400.5), lastFailure: nil,
+            hasPendingUpdate: false, source: .registrations, sharingTag: "site-a",
+            extraHeaders: [SIPHeaders.Field(name: "X-Site", value: "north; 'quoted' \"too\"")],
+            outboundProxy: SIPURI(host: "127.0.0.1", port: 5070), sourceBody: Array("raw".utf8))
+    }
+
+    func mine(_ store: PostgresPresentityStore, _ users: [String]) async throws -> [String: PublicationSnapshot] {
+        let wanted = Set(users.map { "sip:\($0)@127.0.0.1" })
+        var found: [String: PublicationSnapshot] = [:]
+        for snapshot in try await store.loadAll() where wanted.contains(snapshot.key.presentity) {
+            found[snapshot.key.presentity] = snapshot
+        }
+        return found
+    }
+
+    @Test func publicationsRoundTripAndAreUpdatedAndDeletedInBatches() async throws {
+        let connection = try await TestServices.postgres()
+        defer { Task { await connection.close() } }
+        let store = PostgresPresentityStore(connection: connection)
+        let users = (0..<3).map { _ in UniqueNames.make("store") }
+        let binary: [UInt8] = [0, 1, 2, 0xFF, 0x5C, 0x27]
+        var originals = users.map { snapshot($0) }
+        originals[1].etag = nil
+        originals[1].body = binary
+        originals[2].extraHeaders = []
+        originals[2].outboundProxy = nil
+        originals[2].lastReply = PublicationReply(statusCode: nil, reason: "timeout: no final response", receivedAt: 1_795_769_999)
+        try await store.upsert(originals)
+        var stored = try await mine(store, users)
+        #expect(stored.count == 3)
+        for original in originals {
+            #expect(stored[original.key.presentity] == original, "\(original.key)")
+        }
+
+        // A newer state replaces the row.
+        var changed = originals[0]
+        changed.etag = "e2"
+        changed.version = 5
+        changed.state = .failed
+        try await store.upsert([changed])
+        stored = try await mine(store, users)
+        #expect(stored[changed.key.presentity] == changed)
+
+        try await store.delete([originals[0].key, originals[1].key, PublicationKey(presentity: "sip:nobody@x", event: "presence")])
+        stored = try await mine(store, users)
+        #expect(Array(stored.keys) == [originals[2].key.presentity])
+        try await store.delete([originals[2].key])
+    }
+
+    @Test func aThousandRowsGoInOneStatement() async throws {
+        let connection = try await TestServices.postgres()
+        defer { Task { await connection.close() } }
+        let store = PostgresPresentityStore(connection: connection)
+        let prefix = UniqueNames.make("bulk")
+        let users = (0..<1000).map { "\(prefix)_\($0)" }
+        try await store.upsert(users.map { snapshot($0) })
+        #expect(try await mine(store, users).count == 1000)
+        try await store.delete(users.map { PublicationKey(presentity: "sip:\($0)@127.0.0.1", event: "presence") })
+        #expect(try await mine(store, users).isEmpty)
+    }
+
+    @Test func aLostDatabaseIsUnavailableNotCorrupt() async throws {
+        let connection = try await TestServices.postgres()
+        let store = PostgresPresentityStore(connection: connection)
+        await connection.close()
+        await #expect {
+            try await store.upsert([snapshot(UniqueNames.make("gone"))])
+        } throws: { error in
+            (error as? PresentityStoreError)?.code == .unavailable
+        }
+    }
+}
