@@ -61,7 +61,8 @@ import Testing
     }
 
     @Test func silentReceivesEverythingAndAnswersNothingUntilTheTimeout() async throws {
-        let sipp = try await Sipp.start(.silent, in: Self.scenarios, timeout: .seconds(4))
+        // sipp's global timeout must outlast the four sends below even on a loaded machine.
+        let sipp = try await Sipp.start(.silent, in: Self.scenarios, timeout: .seconds(8))
         let peer = try await RawUDPPeer()
         let callID = UniqueNames.make("silent")
         let options = request(to: sipp, from: peer, branch: "z9hG4bK-silent-1", callID: callID)
@@ -75,7 +76,7 @@ import Testing
         #expect(await peer.receive(timeout: .milliseconds(200)) == nil)
         #expect(await sipp.waitUntilReceived(4), "\(sipp.messageLog)")
 
-        let status = try await sipp.waitForExit(timeout: .seconds(10))
+        let status = try await sipp.waitForExit(timeout: .seconds(15))
         #expect(status == 255, "sipp's global timeout (-timeout_error)")
         #expect(sipp.errorLog.contains("timed out"), "\(sipp.errorLog)")
         #expect(sipp.received.map(\.firstLine) == Array(repeating: "OPTIONS sip:sipp@127.0.0.1:\(sipp.port) SIP/2.0", count: 3)
