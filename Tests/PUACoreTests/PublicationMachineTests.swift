@@ -365,4 +365,27 @@ struct HalfRandom: RandomNumberGenerator, Sendable {
         #expect(fresh.timerFired(generation: 0, now: t) == [])
         #expect(fresh.replyReceived(ok("a"), now: t) == [])
     }
+
+    // MARK: Resume after a restart
+
+    @Test func aStoredPublicationTheServerStillHoldsKeepsItsETagAndRefreshes() {
+        var m = machine()
+        // 1800 s left of 3600: refresh by 1800 − 360, not earlier than 1800 s before that.
+        #expect(m.resume(etag: "a", granted: 3600, remaining: 1800, body: open, contentType: pidf, expires: 3600, now: t)
+            == [.scheduleRefresh(earliest: t, latest: t + .milliseconds(1_440_000), generation: 1)])
+        #expect(m.state == .published)
+        #expect(m.etag == "a")
+        #expect(m.timerFired(generation: 1, now: t) == [refresh("a")])
+        // The same body given again is not sent again.
+        _ = m.replyReceived(ok("b"), now: t)
+        #expect(m.update(body: open, contentType: pidf, expires: 3600, now: t) == [])
+    }
+
+    @Test func anExpiredOrNeverPublishedStoredPublicationIsPublishedOnceInFull() {
+        var expired = machine()
+        #expect(expired.resume(etag: "a", granted: 3600, remaining: 100, body: open, contentType: pidf, expires: 3600, now: t) == [initial(open)])
+        #expect(expired.etag == nil)
+        var never = machine()
+        #expect(never.resume(etag: nil, granted: nil, remaining: 0, body: busy, contentType: pidf, expires: nil, now: t) == [initial(busy)])
+    }
 }

@@ -168,6 +168,53 @@ import Testing
         #expect(!bodies[1].contains("pidf:basic"), "default namespace, as phones parse it")
     }
 
+    @Test func aRestartedEngineResumesFromItsStore() async throws {
+        let store = InMemoryPresentityStore()
+        let (uri, user) = try EngineHarness.presentity()
+        let key = PublicationKey(presentity: uri.description, event: "presence")
+        let first = try await EngineHarness(nextHop: try SIPURI(parsing: TestServices.kamailioURI), store: store)
+        try await first.engine.sendPublish(PublishParameters(presentity: uri, event: "presence", body: EngineHarness.pidf(uri, "open"), expires: 600, source: .admin))
+        let (published, _) = try await first.next()
+        await first.engine.flush()
+        await first.close()
+
+        // A new process: same store, fresh endpoint. The server still holds the publication: no PUBLISH now.
+        let second = try await EngineHarness(nextHop: try SIPURI(parsing: TestServices.kamailioURI), store: store)
+        defer { Task { await second.close() } }
+        let counts = try await second.engine.recover()
+        #expect(counts.resumed >= 1)
+        #expect(await second.engine.transactionsInFlight == 0)
+        let resumed = try #require(await second.engine.publication(key))
+        #expect(resumed.etag == published.etag)
+        #expect(resumed.tupleID == published.tupleID)
+        // Its refresh uses the stored ETag, which Kamailio accepts.
+        await second.engine.fireDueTimers(now: .now + .seconds(600))
+        let (refreshed, outcome) = try await second.next()
+        #expect(outcome == .published(statusCode: 200))
+        #expect(try await KamailioPresentities.rows(user: user).map(\.etag) == [try #require(refreshed.etag)])
+    }
+
+    @Test func aStoredPublicationThatExpiredIsPublishedOnceFromItsBody() async throws {
+        let store = InMemoryPresentityStore()
+        let (uri, user) = try EngineHarness.presentity()
+        let body = EngineHarness.pidf(uri, "open")
+        try await store.upsert([PublicationSnapshot(
+            key: PublicationKey(presentity: uri.description, event: "presence"), state: .published, etag: "long-gone",
+            grantedExpires: 600, expiresAt: 1_000, desiredExpires: 600, body: body, contentType: "application/pidf+xml",
+            version: 0, tupleID: "t-stored", lastReply: nil, lastFailure: nil, hasPendingUpdate: false, source: .registrations,
+            sharingTag: nil, extraHeaders: [], outboundProxy: nil, sourceBody: nil)])
+        let harness = try await EngineHarness(nextHop: try SIPURI(parsing: TestServices.kamailioURI), store: store)
+        defer { Task { await harness.close() } }
+        let counts = try await harness.engine.recover()
+        #expect(counts.republished == 1)
+        let (snapshot, outcome) = try await harness.next()
+        #expect(outcome == .published(statusCode: 200), "an initial PUBLISH, not a 412 on the old ETag")
+        #expect(snapshot.etag != "long-gone")
+        let rows = try await KamailioPresentities.rows(user: user)
+        #expect(rows.count == 1)
+        #expect(rows.first?.body.contains("<basic>open</basic>") == true)
+    }
+
     @Test func callbacksAreCalledOnlyForTheirSources() async throws {
         let harness = try await EngineHarness.kamailio()
         defer { Task { await harness.close() } }

@@ -1,0 +1,45 @@
+import SIPCore
+
+extension PublicationEngine {
+    /// Loads the store's publications into an empty table and resumes each (see
+    /// ``PublicationMachine/resume(etag:granted:remaining:body:contentType:expires:now:)``): those the server
+    /// still holds keep their ETag and refresh on schedule; the others are published once from the stored
+    /// body. Versions continue upward and tuple ids stay. Returns how many were resumed and re-published.
+    @discardableResult
+    public func recover() async throws(PresentityStoreError) -> (resumed: Int, republished: Int) {
+        let stored = try await store.loadAll()
+        var resumed = 0
+        var republished = 0
+        let now = clock()
+        let wallNow = wallClock()
+        for snapshot in stored where table[snapshot.key] == nil {
+            guard let body = snapshot.body, let presentity = try? SIPURI(parsing: snapshot.key.presentity) else {
+                logger.warning("stored publication cannot be resumed", metadata: ["publication": "\(snapshot.key)"])
+                continue
+            }
+            var record = PublicationRecord(
+                key: snapshot.key, presentity: presentity,
+                machine: PublicationMachine(configuration: configuration.machine, random: makeRandom()),
+                contentType: snapshot.contentType, tupleID: snapshot.tupleID,
+                callID: Self.token(prefix: "p") + "@lamplighter", fromTag: Self.token(prefix: ""), source: snapshot.source)
+            record.body = body
+            record.sourceBody = snapshot.sourceBody
+            record.nextVersion = (snapshot.version ?? 0) + 1
+            record.desiredExpires = snapshot.desiredExpires
+            record.expiresAt = snapshot.expiresAt
+            record.lastReply = snapshot.lastReply
+            record.sharingTag = snapshot.sharingTag
+            record.extraHeaders = snapshot.extraHeaders
+            record.outboundProxy = snapshot.outboundProxy
+            let remaining = (snapshot.expiresAt ?? wallNow) - wallNow
+            let actions = record.machine.resume(
+                etag: snapshot.etag, granted: snapshot.grantedExpires, remaining: remaining, body: body,
+                contentType: snapshot.contentType, expires: snapshot.desiredExpires, now: now)
+            if record.machine.requestInFlight != nil { republished += 1 } else { resumed += 1 }
+            execute(actions, on: &record)
+            table.insert(record)
+        }
+        logger.info("publications recovered", metadata: ["resumed": "\(resumed)", "republished": "\(republished)"])
+        return (resumed, republished)
+    }
+}
