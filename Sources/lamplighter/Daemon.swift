@@ -27,6 +27,12 @@ struct Daemon {
         let monitor = DependencyMonitor(
             configuration: configuration, board: board, endpoint: endpoint, resolver: resolver, logger: logger)
         let engine = try Self.publicationEngine(configuration, endpoint: endpoint, resolver: resolver)
+        do {
+            // Before the feeds start: stored publications resume (or are re-published) first.
+            try await engine.recover()
+        } catch {
+            logger.error("stored publications could not be loaded; starting empty", metadata: ["error": "\(error)"])
+        }
         let feeds = Self.feedIngest(configuration, engine: engine, board: board)
         let group = ServiceGroup(
             configuration: .init(
@@ -40,7 +46,7 @@ struct Daemon {
     }
 
     /// The publication engine (`[pua]`), publishing through the outbound proxy or else the presence server.
-    /// Until persistence lands it keeps its table in memory only.
+    /// Its table is written to PostgreSQL (`database.url`, `database.table`) and recovered from it at start.
     static func publicationEngine(
         _ configuration: LamplighterConfiguration, endpoint: SIPEndpoint, resolver: SIPResolver
     ) throws -> PublicationEngine {
@@ -51,10 +57,13 @@ struct Daemon {
         let engineConfiguration = PublicationEngine.Configuration(
             machine: .init(defaultExpires: pua.defaultExpires, minExpires: pua.minExpires), hashSize: pua.hashSize,
             userAgent: configuration.sip.userAgent, flushInterval: .seconds(pua.updatePeriod))
+        let store: any PresentityStore = configuration.database.url.map {
+            ReconnectingPostgresStore(url: $0.original, table: configuration.database.table)
+        } ?? InMemoryPresentityStore()
         return PublicationEngine(
             configuration: engineConfiguration,
             transport: SIPPublishTransport(endpoint: endpoint, resolver: resolver, defaultNextHop: try SIPURI(parsing: text)),
-            store: InMemoryPresentityStore(), logger: Logger(label: "lamplighter.pua"))
+            store: store, logger: Logger(label: "lamplighter.pua"))
     }
 
     /// The Redis feeds (`[feeds]`) into the engine; nil when every feed is disabled. Their connection state is

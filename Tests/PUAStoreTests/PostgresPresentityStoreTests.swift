@@ -84,3 +84,29 @@ import Testing
         }
     }
 }
+
+@Suite struct ReconnectingPostgresStoreTests {
+    @Test func anUnreachableDatabaseIsUnavailableAndNotRetriedBeforeTheInterval() async throws {
+        let store = ReconnectingPostgresStore(url: "postgresql://lamplighter@127.0.0.1:1/lamplighter", table: "pua", retryInterval: .seconds(60))
+        await #expect {
+            try await store.loadAll()
+        } throws: { error in
+            guard let error = error as? PresentityStoreError else { return false }
+            return error.code == .unavailable && error.context.hasPrefix("connecting")
+        }
+        await #expect {
+            try await store.upsert([])
+        } throws: { error in
+            (error as? PresentityStoreError)?.context.contains("next attempt within") == true
+        }
+        #expect(await store.isConnected == false)
+    }
+
+    @Test func itConnectsOnFirstUse() async throws {
+        let store = ReconnectingPostgresStore(url: TestServices.databaseURL, table: "pua")
+        let key = PublicationKey(presentity: "sip:\(UniqueNames.make("rc"))@127.0.0.1", event: "presence")
+        try await store.delete([key])
+        #expect(await store.isConnected)
+        #expect(try await store.loadAll().contains { $0.key == key } == false)
+    }
+}
