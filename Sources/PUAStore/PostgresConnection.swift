@@ -61,6 +61,34 @@ public final class PostgresConnection: @unchecked Sendable {
         return try result.get()
     }
 
+    /// Runs a trusted script of several statements (a migration file from `sql/`) without parameters.
+    /// Values never go through here: use ``query(_:_:)`` with parameters for them.
+    public func executeScript(_ script: String) async throws(PostgresError) {
+        let result: Result<Void, PostgresError> = await withCheckedContinuation { continuation in
+            queue.async {
+                guard let connection = self.connection else {
+                    continuation.resume(returning: .failure(PostgresError(code: .closed, message: "the connection is closed")))
+                    return
+                }
+                guard let result = PQexec(connection, script) else {
+                    continuation.resume(returning: .failure(PostgresError(code: .connectionLost, message: Self.trimmed(PQerrorMessage(connection)))))
+                    return
+                }
+                defer { PQclear(result) }
+                switch PQresultStatus(result) {
+                case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+                    continuation.resume(returning: .success(()))
+                default:
+                    let sqlState = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+                    continuation.resume(returning: .failure(PostgresError(
+                        code: PQstatus(connection) == CONNECTION_OK ? .queryFailed : .connectionLost, sqlState: sqlState,
+                        message: Self.trimmed(PQresultErrorMessage(result)))))
+                }
+            }
+        }
+        try result.get()
+    }
+
     /// Closes the connection.
     public func close() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

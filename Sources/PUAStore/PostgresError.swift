@@ -10,6 +10,10 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
         case connectionLost
         /// The database lacks the schema Lamplighter needs (migrations not applied).
         case schemaMissing
+        /// The database has migrations newer than this build knows: refuse to touch it.
+        case schemaTooNew
+        /// A migration file could not be read or applied.
+        case migrationFailed
         /// The connection was closed by this side.
         case closed
     }

@@ -15,6 +15,11 @@ public enum SchemaCheck {
         }
         // Versions are recorded as the file's numeric prefix or its whole name; compare the prefix.
         let applied = versions.rows.compactMap { $0.first ?? nil }.map { String($0.prefix { $0.isNumber }) }
+        if let newest = requiredMigrations.max(), let newer = applied.filter({ $0 > newest }).max() {
+            throw PostgresError(
+                code: .schemaTooNew,
+                message: "\(connection.target) has migration \(newer), newer than this build knows (up to \(newest)): upgrade lamplighter")
+        }
         for version in requiredMigrations where !applied.contains(version) {
             throw PostgresError(
                 code: .schemaMissing,

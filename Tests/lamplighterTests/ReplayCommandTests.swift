@@ -43,3 +43,28 @@ import Testing
         #expect(outcome.stderr.contains("line 2: \"feed\" must be one of registrations, dialogs, mwi"), "\(outcome.stderr)")
     }
 }
+
+/// `lamplighter migrate` against the test database, whose migrations deploy/test applied.
+@Suite struct MigrateCommandTests {
+    static let sqlFolder = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("sql")
+
+    @Test func anUpToDateDatabaseIsLeftAsItIs() async throws {
+        let config = """
+            [database]
+            url = "\(TestServices.databaseURL)"
+            [sip]
+            presence_server = "sip:127.0.0.1:15060"
+            """
+        let outcome = try await CheckConfigCommandTests().run(["migrate", "--migrations", Self.sqlFolder.path], config: config)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("migrate: 0 applied"), "\(outcome.stdout)")
+        #expect(!outcome.stdout.contains("lamplighter@") || outcome.stdout.contains("****"), "the password is masked")
+    }
+
+    @Test func aMissingFolderIsAnError() async throws {
+        let outcome = try await CheckConfigCommandTests().run(["migrate", "--migrations", "/nonexistent"], config: CheckConfigCommandTests.valid)
+        #expect(outcome.status == 1)
+        #expect(outcome.stderr.contains("cannot list migrations in /nonexistent"), "\(outcome.stderr)")
+    }
+}
