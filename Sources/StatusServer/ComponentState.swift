@@ -8,22 +8,27 @@ public enum ComponentState: Sendable, Equatable {
     case ready
     /// Failing; the text says why (never a secret).
     case failed(String)
+    /// Working with a handicap (e.g. publishing from memory while the database is away); the text says which.
+    case degraded(String)
 
     /// Whether the component is working.
     public var isReady: Bool { self == .ready }
 
-    /// `connecting`, `ready` or `failed`.
+    /// `connecting`, `ready`, `failed` or `degraded`.
     public var name: String {
         switch self {
         case .connecting: "connecting"
         case .ready: "ready"
         case .failed: "failed"
+        case .degraded: "degraded"
         }
     }
 
-    /// The failure text, for `failed`.
+    /// The failure or handicap text, for `failed` and `degraded`.
     public var errorText: String? {
-        if case .failed(let text) = self { return text }
-        return nil
+        switch self {
+        case .failed(let text), .degraded(let text): text
+        case .connecting, .ready: nil
+        }
     }
 }

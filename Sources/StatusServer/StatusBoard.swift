@@ -41,6 +41,7 @@ public actor StatusBoard {
             case "ready": state = .ready
             case "connecting": state = .connecting
             case "failed": state = .failed(try container.decodeIfPresent(String.self, forKey: .error) ?? "")
+            case "degraded": state = .degraded(try container.decodeIfPresent(String.self, forKey: .error) ?? "")
             default:
                 throw DecodingError.dataCorruptedError(forKey: .state, in: container, debugDescription: "unknown state \(stateName)")
             }

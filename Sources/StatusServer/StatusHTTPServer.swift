@@ -1,7 +1,8 @@
 import Hummingbird
 import Logging
 
-/// The HTTP side of the status endpoint: `GET /status` (JSON) and `GET /healthz` (200 when ready, else 503).
+/// The HTTP side of the status endpoint: `GET /status` (JSON), `GET /healthz` and `GET /readyz` (200 when
+/// every component is ready, else 503 naming the others and their state, e.g. `store degraded`).
 public enum StatusHTTPServer {
     /// The routes, separate from the listener so tests drive them without a socket.
     public static func router(board: StatusBoard) -> Router<BasicRequestContext> {
@@ -9,15 +10,17 @@ public enum StatusHTTPServer {
         router.get("/status") { _, _ -> StatusBoard.Report in
             await board.report()
         }
-        router.get("/healthz") { _, _ -> Response in
+        let readiness: @Sendable (Request, BasicRequestContext) async -> Response = { _, _ in
             let report = await board.report()
             let body = report.ready ? "ready\n" : "not ready: "
-                + report.components.filter { !$0.state.isReady }.map(\.name).joined(separator: ", ") + "\n"
+                + report.components.filter { !$0.state.isReady }.map { "\($0.name) \($0.state.name)" }.joined(separator: ", ") + "\n"
             return Response(
                 status: report.ready ? .ok : .serviceUnavailable,
                 headers: [.contentType: "text/plain; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: body)))
         }
+        router.get("/healthz", use: readiness)
+        router.get("/readyz", use: readiness)
         return router
     }
 

@@ -26,7 +26,9 @@ struct Daemon {
             logger: Logger(label: "lamplighter.status"))
         let monitor = DependencyMonitor(
             configuration: configuration, board: board, endpoint: endpoint, resolver: resolver, logger: logger)
-        let engine = try Self.publicationEngine(configuration, endpoint: endpoint, resolver: resolver)
+        let engine = try Self.publicationEngine(configuration, endpoint: endpoint, resolver: resolver) { healthy, detail in
+            Task { await board.update("store", healthy ? .ready : .degraded(detail), detail: healthy ? "publications written" : "") }
+        }
         do {
             // Before the feeds start: stored publications resume (or are re-published) first.
             try await engine.recover()
@@ -48,7 +50,8 @@ struct Daemon {
     /// The publication engine (`[pua]`), publishing through the outbound proxy or else the presence server.
     /// Its table is written to PostgreSQL (`database.url`, `database.table`) and recovered from it at start.
     static func publicationEngine(
-        _ configuration: LamplighterConfiguration, endpoint: SIPEndpoint, resolver: SIPResolver
+        _ configuration: LamplighterConfiguration, endpoint: SIPEndpoint, resolver: SIPResolver,
+        storeObserver: @escaping @Sendable (Bool, String) -> Void
     ) throws -> PublicationEngine {
         guard let text = configuration.sip.outboundProxy ?? configuration.sip.presenceServer else {
             preconditionFailure("sip.presence_server is required by configuration")
@@ -63,7 +66,7 @@ struct Daemon {
         return PublicationEngine(
             configuration: engineConfiguration,
             transport: SIPPublishTransport(endpoint: endpoint, resolver: resolver, defaultNextHop: try SIPURI(parsing: text)),
-            store: store, logger: Logger(label: "lamplighter.pua"))
+            store: store, logger: Logger(label: "lamplighter.pua"), storeObserver: storeObserver)
     }
 
     /// The Redis feeds (`[feeds]`) into the engine; nil when every feed is disabled. Their connection state is

@@ -42,6 +42,31 @@ import Testing
         }
     }
 
+    @Test func aDegradedComponentIsShownAndMakesReadyzAnswer503() async throws {
+        let board = StatusBoard(version: "1")
+        await board.update("redis", .ready)
+        await board.update("store", .degraded("publishing from memory; 12 changes wait: unavailable: connection refused"))
+        let app = Application(router: StatusHTTPServer.router(board: board))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(String(buffer: response.body) == "not ready: store degraded\n")
+            }
+            try await client.execute(uri: "/status", method: .get) { response in
+                let report = try JSONDecoder().decode(StatusBoard.Report.self, from: Data(buffer: response.body))
+                #expect(report.components.last?.state == .degraded("publishing from memory; 12 changes wait: unavailable: connection refused"))
+                #expect(String(buffer: response.body).contains("\"state\":\"degraded\""))
+            }
+        }
+        await board.update("store", .ready)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body) == "ready\n")
+            }
+        }
+    }
+
     @Test func sinceMovesOnlyWhenTheStateChanges() async {
         let clock = ManualClock()
         let board = StatusBoard(version: "1", now: { clock.now })

@@ -5,6 +5,14 @@ extension PublicationEngine {
     /// stays marked and is written at the next flush; nothing in the table is touched.
     public func flush() async {
         guard !dirty.isEmpty || !forgotten.isEmpty else { return }
+        var failure: PresentityStoreError?
+        defer {
+            if let failure {
+                storeObserver(false, "publishing from memory; \(unflushedCount) changes wait: \(failure)")
+            } else {
+                storeObserver(true, "written")
+            }
+        }
         let deleting = Array(forgotten)
         forgotten.removeAll()
         let keys = Array(dirty)
@@ -15,6 +23,7 @@ extension PublicationEngine {
             do {
                 try await store.delete(batch)
             } catch {
+                failure = error
                 storeFailed(error, batch: batch.count)
                 // Keys re-created meanwhile are upserted after this; the rest are deleted next time.
                 for key in batch where table[key] == nil { forgotten.insert(key) }
@@ -26,6 +35,7 @@ extension PublicationEngine {
             do {
                 try await store.upsert(batch)
             } catch {
+                failure = error
                 storeFailed(error, batch: batch.count)
                 for snapshot in batch where table[snapshot.key] != nil { dirty.insert(snapshot.key) }
             }

@@ -51,6 +51,8 @@ public actor PublicationEngine {
     let clock: @Sendable () -> ContinuousClock.Instant
     let wallClock: @Sendable () -> Double
     let makeRandom: @Sendable () -> any RandomNumberGenerator & Sendable
+    /// Told after every write to the store: whether it worked, and what waits (for the status board).
+    let storeObserver: @Sendable (_ healthy: Bool, _ detail: String) -> Void
 
     var table: PresentityTable
     var registry: PresenceEventRegistry
@@ -73,13 +75,16 @@ public actor PublicationEngine {
     ///   - clock: the monotonic time machines and timers use; inject to test without sleeping.
     ///   - wallClock: seconds since 1970, for expiry times shown to operators and stored.
     ///   - makeRandom: a jitter source per publication.
+    ///   - storeObserver: called after each write to the store with its outcome.
     public init(
         configuration: Configuration = Configuration(), events: PresenceEventRegistry = .builtIn,
         transport: any PublishTransport, store: any PresentityStore = InMemoryPresentityStore(), logger: Logger,
         clock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now },
         wallClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
-        makeRandom: @escaping @Sendable () -> any RandomNumberGenerator & Sendable = { SystemRandomNumberGenerator() }
+        makeRandom: @escaping @Sendable () -> any RandomNumberGenerator & Sendable = { SystemRandomNumberGenerator() },
+        storeObserver: @escaping @Sendable (_ healthy: Bool, _ detail: String) -> Void = { _, _ in }
     ) {
+        self.storeObserver = storeObserver
         self.configuration = configuration
         self.registry = events
         self.transport = transport

@@ -1,4 +1,7 @@
+import Foundation
+import NIOCore
 import SIPCore
+import SIPStack
 import Testing
 @testable import PUACore
 
@@ -48,6 +51,25 @@ import Testing
         #expect(await store.inner.count == 3)
     }
 
+    @Test func theStoreObserverHearsOfAnOutageAndOfTheRecovery() async throws {
+        let store = FlakyStore()
+        let heard = HealthLog()
+        let endpoint = try await SIPEndpoint.bind(host: "127.0.0.1", port: 0, logger: EngineHarness.logger)
+        defer { Task { await endpoint.close() } }
+        let resolver = SIPResolver(dns: DNSClient(nameserver: try SocketAddress(ipAddress: "127.0.0.1", port: 1)))
+        let engine = PublicationEngine(
+            transport: SIPPublishTransport(endpoint: endpoint, resolver: resolver, defaultNextHop: try SIPURI(parsing: "sip:127.0.0.1:1")),
+            store: store, logger: EngineHarness.logger, storeObserver: { heard.append($0, $1) })
+        _ = try await publish(engine, 0)
+        await store.setAvailable(false)
+        await engine.flush()
+        await store.setAvailable(true)
+        await engine.flush()
+        let events = heard.values
+        #expect(events.map(\.0) == [false, true])
+        #expect(events.first?.1.contains("publishing from memory; 1 changes wait") == true, "\(events)")
+    }
+
     @Test func stoppingTheRunLoopFlushesOnceMore() async throws {
         let store = InMemoryPresentityStore()
         let harness = try await EngineHarness(
@@ -60,6 +82,13 @@ import Testing
         try await running.value
         #expect(await store.count == 4)
     }
+}
+
+final class HealthLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [(Bool, String)] = []
+    func append(_ healthy: Bool, _ detail: String) { lock.withLock { stored.append((healthy, detail)) } }
+    var values: [(Bool, String)] { lock.withLock { stored } }
 }
 
 /// A store that refuses while "unavailable" (a database that is down), else keeps data in memory.
