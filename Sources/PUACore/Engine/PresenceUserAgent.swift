@@ -1,6 +1,6 @@
 /// The agent's API for feed adapters and the admin API, after OpenSIPS's `pua_api_t`.
 ///
-/// `send_subscribe` and `is_dialog` belong to subscriptions and join this protocol with them.
+/// `send_subscribe` belongs to subscriptions and joins this protocol with them.
 public protocol PresenceUserAgent: Sendable {
     /// Makes the presence server hold this publication (`send_publish`); see ``PublicationEngine/sendPublish(_:)``.
     func sendPublish(_ parameters: PublishParameters) async throws(PublishRequestError)
@@ -12,6 +12,9 @@ public protocol PresenceUserAgent: Sendable {
     func addEvent(_ event: PresenceEvent) async throws(RegistryError)
     /// True when the event is registered for publishing.
     func canPublish(event: String) async -> Bool
+    /// True when `dialog` (Call-ID, this agent's tag, the peer's tag) belongs to one of this agent's
+    /// publications (`is_dialog`); subscription dialogs join it with subscriptions.
+    func isDialog(_ dialog: SIPDialogID) async -> Bool
 }
 
 extension PublicationEngine: PresenceUserAgent {
@@ -31,5 +34,16 @@ extension PublicationEngine: PresenceUserAgent {
 
     public func canPublish(event: String) -> Bool {
         registry.event(named: event)?.canPublish ?? false
+    }
+
+    public func isDialog(_ dialog: SIPDialogID) -> Bool {
+        dialogs[dialog] != nil
+    }
+
+    /// The dialog triple of a publication, once the server has answered it.
+    public func dialog(of key: PublicationKey) -> SIPDialogID? {
+        table[key].flatMap { record in
+            record.remoteTag.map { SIPDialogID(callID: record.callID, localTag: record.fromTag, remoteTag: $0) }
+        }
     }
 }

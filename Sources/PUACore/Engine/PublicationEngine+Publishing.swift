@@ -104,6 +104,7 @@ extension PublicationEngine {
         switch result {
         case .success(let response):
             record.lastReply = PublicationReply(statusCode: response.statusCode, reason: response.reason, receivedAt: wallClock())
+            if let tag = response.headers.to?.tag { setRemoteTag(tag, of: &record) }
             actions = record.machine.replyReceived(PublishMessage.reply(response), now: now)
         case .failure(let error) where error.code == .authenticationFailed:
             // The stack answered the challenge and the server refused the credentials: final, like a 401.
@@ -145,6 +146,7 @@ extension PublicationEngine {
                 callbacks.notify(record.snapshot, .failed(failure))
             case .forget:
                 metrics.removed.increment()
+                if let tag = record.remoteTag { dialogs[SIPDialogID(callID: record.callID, localTag: record.fromTag, remoteTag: tag)] = nil }
                 record.expiresAt = nil
                 disarm(&record)
                 dirty.remove(record.key)
@@ -152,6 +154,14 @@ extension PublicationEngine {
                 callbacks.notify(record.snapshot, .removed)
             }
         }
+    }
+
+    /// Records the server's tag and indexes the record's dialog for ``isDialog(_:)``.
+    func setRemoteTag(_ tag: String, of record: inout PublicationRecord) {
+        guard record.remoteTag != tag else { return }
+        if let old = record.remoteTag { dialogs[SIPDialogID(callID: record.callID, localTag: record.fromTag, remoteTag: old)] = nil }
+        record.remoteTag = tag
+        dialogs[SIPDialogID(callID: record.callID, localTag: record.fromTag, remoteTag: tag)] = record.key
     }
 
     /// Forgets the record's armed timer (its heap entry becomes stale) and gives its refresh slot back.

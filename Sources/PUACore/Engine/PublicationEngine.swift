@@ -64,6 +64,8 @@ public actor PublicationEngine {
     var dirty = Set<PublicationKey>()
     var forgotten = Set<PublicationKey>()
     var serial: UInt64 = 0
+    /// The dialog triple of each publication that got a reply (the seed's `is_dialog`); subscriptions add theirs.
+    var dialogs: [SIPDialogID: PublicationKey] = [:]
     /// When ``run()`` last flushed.
     var lastFlush: ContinuousClock.Instant = .now
     /// PUBLISH transactions started and not yet answered.

@@ -42,6 +42,9 @@ public struct PublicationRecord: Sendable {
     let callID: String
     /// From tag, constant for the publication.
     let fromTag: String
+    /// The presence server's To tag from the latest reply (with `callID` and `fromTag`: the dialog-like triple
+    /// `isDialog` matches).
+    var remoteTag: String?
     /// CSeq of the latest PUBLISH.
     var cseq: UInt32 = 0
     /// Identifies the request in flight, so a late outcome of an older request is ignored.

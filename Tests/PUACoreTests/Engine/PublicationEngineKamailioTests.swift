@@ -64,11 +64,18 @@ import Testing
         #expect(fourth.etag != etag3)
         #expect(try await KamailioPresentities.rows(user: user).map(\.etag) == [try #require(fourth.etag)])
 
+        // The seed's is_dialog: the publication's Call-ID and tags are ours; any other triple is not.
+        let dialog = try #require(await engine.dialog(of: key))
+        #expect(await engine.isDialog(dialog))
+        #expect(await engine.isDialog(SIPDialogID(callID: dialog.callID, localTag: dialog.localTag, remoteTag: "other")) == false)
+        #expect(await engine.isDialog(SIPDialogID(callID: "unknown@host", localTag: dialog.localTag, remoteTag: dialog.remoteTag)) == false)
+
         // Removal: SIP-If-Match + Expires 0, then the record is forgotten.
         try await engine.sendPublish(PublishParameters(presentity: uri, event: "presence", expires: 0, source: .admin))
         let (_, outcome5) = try await harness.next()
         #expect(outcome5 == .removed)
         #expect(await engine.publication(key) == nil)
+        #expect(await engine.isDialog(dialog) == false, "a removed publication's dialog is gone")
         #expect(try await KamailioPresentities.rows(user: user).isEmpty)
         await engine.flush()
         #expect(await harness.store.count == 0, "the removal reached the store")
