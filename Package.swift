@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "SIPStack", targets: ["SIPStack"]),
         .library(name: "PUACore", targets: ["PUACore"]),
         .library(name: "Feeds", targets: ["Feeds"]),
+        .library(name: "PUAStore", targets: ["PUAStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

@@ -23,6 +23,7 @@ let package = Package(
                 .product(name: "SIPStack", package: "Lamplighter"),
                 .product(name: "PUACore", package: "Lamplighter"),
                 .product(name: "Feeds", package: "Lamplighter"),
+                .product(name: "PUAStore", package: "Lamplighter"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -22,11 +22,13 @@ enum LamplighterBench {
         }
         var quick = false
         var only: String?
+        var database: String?
         var rest = arguments[...]
         while let argument = rest.popFirst() {
             switch argument {
             case "--quick": quick = true
-            case "--only" where ["core", "udp", "engine", "spread", "feeds"].contains(rest.first ?? ""): only = rest.popFirst()
+            case "--only" where ["core", "udp", "engine", "spread", "feeds", "store"].contains(rest.first ?? ""): only = rest.popFirst()
+            case "--database" where rest.first != nil: database = rest.popFirst()
             case "--help", "-h": usage(status: 0)
             default: usage(status: 2)
             }
@@ -57,12 +59,15 @@ enum LamplighterBench {
         if only == nil || only == "feeds" {
             await runFeeds(events: quick ? 5_000 : 50_000, seconds: quick ? 3 : 10)
         }
+        if only == "store" || (only == nil && database != nil) {
+            await runStore(url: database ?? "postgresql://lamplighter:lamplighter@127.0.0.1:15432/lamplighter", rows: quick ? 100_000 : 1_000_000)
+        }
         print("load average at end \(Machine.current().loadAverage)")
     }
 
     static func usage(status: Int32) -> Never {
         print("""
-            usage: lamplighter-bench [--quick] [--only core|udp|engine|spread|feeds]
+            usage: lamplighter-bench [--quick] [--only core|udp|engine|spread|feeds|store] [--database URL]
 
             Measures SIPCore parse/serialize throughput on one thread (a ~830-byte PUBLISH with a PIDF
             body and its 200 OK) and SIPStack UDP OPTIONS transactions over 127.0.0.1 against a
@@ -76,6 +81,8 @@ enum LamplighterBench {
               --only engine  only the engine's PUBLISH throughput
               --only spread  only the refresh spread
               --only feeds   only Redis events to PUBLISH (needs redis-server installed)
+              --only store   only write-behind and recovery against PostgreSQL (default: the deploy/up
+                             stack's database; --database URL for another; a table of its own, dropped after)
             """)
         exit(status)
     }
@@ -158,6 +165,25 @@ extension LamplighterBench {
             print("")
         } catch {
             print("feeds benchmark failed: \(error)")
+            exit(1)
+        }
+    }
+
+    static func runStore(url: String, rows: Int) async {
+        do {
+            let f = try await StoreBenchmarks.run(url: url, rows: rows)
+            print("## PUAStore: \(grouped(Double(f.rows))) publications into PostgreSQL and back (batches of 1,000 rows per statement)")
+            print("")
+            print("| step | time | rate | target |")
+            print("|---|---:|---:|---:|")
+            print("| upsert (write-behind) | \(fixed(f.upsert.seconds, 2)) s | \(grouped(f.upsertPerSecond)) rows/s | ≥ 50,000 rows/s (\(fixed(f.upsertPerSecond / 50_000, 2))×) |")
+            print("| load all | \(fixed(f.load.seconds, 2)) s | \(grouped(Double(f.rows) / max(f.load.seconds, 1e-9))) rows/s | – |")
+            print("| recover into the engine (\(grouped(Double(f.resumed))) resumed) | \(fixed(f.recover.seconds, 2)) s | – | load + recover < 20 s for 1,000,000 (\(fixed(f.load.seconds + f.recover.seconds, 1)) s) |")
+            print("")
+            print("engine memory after recovery: \(fixed(Double(f.rssAfter - f.rssBefore) / Double(max(f.rows, 1)), 0)) bytes per record (RSS \(mebibytes(f.rssBefore)) → \(mebibytes(f.rssAfter)), loaded rows still held).")
+            print("")
+        } catch {
+            print("store benchmark failed: \(error)")
             exit(1)
         }
     }
