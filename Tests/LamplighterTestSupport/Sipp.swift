@@ -410,6 +410,17 @@ public final class Sipp: @unchecked Sendable {
         return bodies
     }
 
+    /// Waits until `count` distinct NOTIFYs have arrived (a retransmission on a slow machine does not count
+    /// twice); false after `timeout`.
+    public func waitForNotifies(_ count: Int, timeout: Duration = .seconds(15)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while notifyBodies.count < count {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return true
+    }
+
     /// Waits until one of the NOTIFYs after the first `skip` distinct ones has a body containing `text`; returns
     /// its index in ``notifyBodies``, or nil after `timeout`. Order-safe on a slow machine, where a count of
     /// messages can include retransmissions.

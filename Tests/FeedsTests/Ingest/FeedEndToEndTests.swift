@@ -7,21 +7,6 @@ import Testing
 
 /// Event on Redis → feed service → PUBLISH → the real Kamailio → what a real watcher (sipp) is NOTIFYed.
 @Suite struct FeedEndToEndTests {
-    /// The NOTIFY bodies, retransmissions left out.
-    func notifyBodies(_ watcher: Sipp) -> [String] {
-        watcher.notifyBodies
-    }
-
-    /// Waits for `count` distinct NOTIFYs (a retransmission on a slow machine does not count twice).
-    func waitForNotifies(_ watcher: Sipp, _ count: Int) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(15)
-        while watcher.notifyBodies.count < count {
-            guard ContinuousClock.now < deadline else { return false }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return true
-    }
-
     @Test func registerUnregisterAndExpireDriveTheLamp() async throws {
         let pipeline = try await FeedPipeline()
         defer { Task { await pipeline.close() } }
@@ -29,25 +14,25 @@ import Testing
         let aor = "sip:\(user)@127.0.0.1"
         let watcher = try await Sipp.watch(user, event: "presence", notifies: 5, timeout: .seconds(30))
         defer { watcher.stop() }
-        #expect(await waitForNotifies(watcher, 1), "subscribed: \(watcher.messageLog)")
+        #expect(await watcher.waitForNotifies(1), "subscribed: \(watcher.messageLog)")
 
         try await pipeline.send(.registrations, #"{"event":"contact-insert","aor":"\#(aor)","contact":"sip:\#(user)@192.0.2.10:5060","expires":600,"seq":1}"#)
-        #expect(await waitForNotifies(watcher, 2), "register: \(watcher.messageLog)")
-        var bodies = notifyBodies(watcher)
+        #expect(await watcher.waitForNotifies(2), "register: \(watcher.messageLog)")
+        var bodies = watcher.notifyBodies
         #expect(bodies.last?.contains("<basic>open</basic>") == true, "\(bodies.last ?? "")")
         #expect(bodies.last?.contains("sip:\(user)@192.0.2.10:5060") == true)
 
         try await pipeline.send(.registrations, #"{"event":"contact-delete","aor":"\#(aor)","contact":"sip:\#(user)@192.0.2.10:5060","seq":2}"#)
-        #expect(await waitForNotifies(watcher, 3), "unregister: \(watcher.messageLog)")
-        bodies = notifyBodies(watcher)
+        #expect(await watcher.waitForNotifies(3), "unregister: \(watcher.messageLog)")
+        bodies = watcher.notifyBodies
         #expect(bodies.last?.contains("<basic>closed</basic>") == true, "\(bodies.last ?? "")")
 
         // Registered again, then expired by the registrar's event.
         try await pipeline.send(.registrations, #"{"event":"contact-insert","aor":"\#(aor)","contact":"sip:\#(user)@192.0.2.11","expires":600,"seq":3}"#)
-        #expect(await waitForNotifies(watcher, 4))
+        #expect(await watcher.waitForNotifies(4))
         try await pipeline.send(.registrations, #"{"event":"contact-expire","aor":"\#(aor)","contact":"sip:\#(user)@192.0.2.11","seq":4}"#)
-        #expect(await waitForNotifies(watcher, 5))
-        bodies = notifyBodies(watcher)
+        #expect(await watcher.waitForNotifies(5))
+        bodies = watcher.notifyBodies
         #expect(bodies.count >= 5)
         guard bodies.count >= 5 else { return }
         #expect(bodies[3].contains("<basic>open</basic>"))
@@ -63,13 +48,13 @@ import Testing
         let user = UniqueNames.make("ext")
         let watcher = try await Sipp.watch(user, event: "presence", notifies: 3, timeout: .seconds(30))
         defer { watcher.stop() }
-        #expect(await waitForNotifies(watcher, 1))
+        #expect(await watcher.waitForNotifies(1))
         try await pipeline.send(.registrations, #"{"event":"contact-insert","aor":"sip:\#(user)@127.0.0.1","contact":"sip:\#(user)@192.0.2.10","expires":120}"#)
-        #expect(await waitForNotifies(watcher, 2))
+        #expect(await watcher.waitForNotifies(2))
         // No event: the contact's 120 s pass (the clock is handed forward, nothing sleeps).
         await pipeline.service.fireDueChecks(now: clock.now + 121)
-        #expect(await waitForNotifies(watcher, 3))
-        #expect(notifyBodies(watcher).last?.contains("<basic>closed</basic>") == true)
+        #expect(await watcher.waitForNotifies(3))
+        #expect(watcher.notifyBodies.last?.contains("<basic>closed</basic>") == true)
     }
 
     @Test func aCallThroughEarlyConfirmedTerminatedLightsTheBLFLamp() async throws {
@@ -79,26 +64,26 @@ import Testing
         // The callee's BLF lamp: after the initial NOTIFY, early, confirmed, terminated.
         let watcher = try await Sipp.watch(callee, event: "dialog", notifies: 4, timeout: .seconds(30))
         defer { watcher.stop() }
-        #expect(await waitForNotifies(watcher, 1), "subscribed: \(watcher.messageLog)")
+        #expect(await watcher.waitForNotifies(1), "subscribed: \(watcher.messageLog)")
         func event(_ state: String, _ seq: Int) -> String {
             #"{"state":"\#(state)","callid":"call-\#(callee)","from":"sip:\#(caller)@127.0.0.1","to":"sip:\#(callee)@127.0.0.1","from_tag":"ft1","to_tag":"tt1","seq":\#(seq)}"#
         }
         try await pipeline.send(.dialogs, event("trying", 1))  // not published (publish_on_trying off)
         try await pipeline.send(.dialogs, event("early", 2))
-        #expect(await waitForNotifies(watcher, 2), "early: \(watcher.messageLog)")
+        #expect(await watcher.waitForNotifies(2), "early: \(watcher.messageLog)")
         try await pipeline.send(.dialogs, event("confirmed", 3))
-        #expect(await waitForNotifies(watcher, 3))
+        #expect(await watcher.waitForNotifies(3))
         try await pipeline.send(.dialogs, event("terminated", 4))
-        #expect(await waitForNotifies(watcher, 4))
+        #expect(await watcher.waitForNotifies(4))
         // A late "early" after "terminated" cannot relight the lamp.
         try await pipeline.send(.dialogs, event("early", 3))
         #expect(await pipeline.service.stale == 1)
         #expect(try await watcher.waitForExit(timeout: .seconds(15)) == 0, "\(watcher.errorLog)")
-        let states = notifyBodies(watcher).dropFirst().map { body in
+        let states = watcher.notifyBodies.dropFirst().map { body in
             body.components(separatedBy: "<state>").dropFirst().map { String($0.prefix { $0 != "<" }) }
         }
-        #expect(states.prefix(3).map { $0 } == [["early"], ["confirmed"], ["terminated"]], "\(notifyBodies(watcher))")
-        let early = notifyBodies(watcher).dropFirst().first ?? ""
+        #expect(states.prefix(3).map { $0 } == [["early"], ["confirmed"], ["terminated"]], "\(watcher.notifyBodies)")
+        let early = watcher.notifyBodies.dropFirst().first ?? ""
         #expect(early.contains("direction=\"recipient\""))
         #expect(early.contains("<dialog-info xmlns=\"urn:ietf:params:xml:ns:dialog-info\""))
     }

@@ -23,21 +23,6 @@ import Testing
             arguments: ["-s", user, TestServices.registrarHostPort])
     }
 
-    /// The NOTIFY bodies, retransmissions left out.
-    func notifyBodies(_ watcher: Sipp) -> [String] {
-        watcher.notifyBodies
-    }
-
-    /// Waits for `count` distinct NOTIFYs (a retransmission on a slow machine does not count twice).
-    func waitForNotifies(_ watcher: Sipp, _ count: Int) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(15)
-        while watcher.notifyBodies.count < count {
-            guard ContinuousClock.now < deadline else { return false }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return true
-    }
-
     @Test func aPhoneRegisteringAndUnregisteringAtTheRegistrarLightsAndDimsTheLamp() async throws {
         let pipeline = try await FeedPipeline(channels: [.registrations: Self.registrationsChannel])
         defer { Task { await pipeline.close() } }
@@ -46,20 +31,20 @@ import Testing
         // The initial NOTIFY, open after the REGISTER, closed after the unREGISTER.
         let watcher = try await Sipp.watch(user, event: "presence", notifies: 3, timeout: .seconds(30))
         defer { watcher.stop() }
-        #expect(await waitForNotifies(watcher, 1), "subscribed: \(watcher.messageLog)")
+        #expect(await watcher.waitForNotifies(1), "subscribed: \(watcher.messageLog)")
 
         let phone = try await register(user, contact: "<\(contact)>", expires: 600)
         #expect(try await phone.waitForExit(timeout: .seconds(15)) == 0, "REGISTER: \(phone.errorLog)\n\(phone.messageLog)")
-        #expect(await waitForNotifies(watcher, 2), "register: \(watcher.messageLog)")
-        var bodies = notifyBodies(watcher)
+        #expect(await watcher.waitForNotifies(2), "register: \(watcher.messageLog)")
+        var bodies = watcher.notifyBodies
         #expect(bodies.last?.contains("<basic>open</basic>") == true, "\(bodies.last ?? "")")
         #expect(bodies.last?.contains(contact) == true, "\(bodies.last ?? "")")
 
         // Another run of the phone (another Call-ID), same Contact, Expires 0.
         let unregister = try await register(user, contact: "<\(contact)>", expires: 0)
         #expect(try await unregister.waitForExit(timeout: .seconds(15)) == 0, "unREGISTER: \(unregister.errorLog)\n\(unregister.messageLog)")
-        #expect(await waitForNotifies(watcher, 3), "unregister: \(watcher.messageLog)")
-        bodies = notifyBodies(watcher)
+        #expect(await watcher.waitForNotifies(3), "unregister: \(watcher.messageLog)")
+        bodies = watcher.notifyBodies
         #expect(bodies.last?.contains("<basic>closed</basic>") == true, "\(bodies.last ?? "")")
         #expect(try await watcher.waitForExit(timeout: .seconds(15)) == 0, "\(watcher.errorLog)")
     }
