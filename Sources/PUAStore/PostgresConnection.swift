@@ -5,9 +5,11 @@ import Dispatch
 ///
 /// Statements take their values as parameters (`$1`, `$2`): SQL is never built by concatenating values.
 public final class PostgresConnection: @unchecked Sendable {
-    private let queue: DispatchQueue
+    let queue: DispatchQueue
     /// Only touched on `queue`.
-    private var connection: OpaquePointer?
+    var connection: OpaquePointer?
+    /// Names of the statements prepared on this connection; only touched on `queue`.
+    var prepared: Set<String> = []
     /// `host:port/dbname`, for messages; never the password.
     public let target: String
 
@@ -133,7 +135,7 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
-    private static func trimmed(_ message: UnsafePointer<CChar>?) -> String {
+    static func trimmed(_ message: UnsafePointer<CChar>?) -> String {
         guard let message else { return "unknown error" }
         var text = String(cString: message)
         while text.last?.isWhitespace == true { text.removeLast() }

@@ -2,86 +2,93 @@ import Foundation
 import PUACore
 import SIPCore
 
-/// ``PresentityStore`` on the `pua` table (`database.table`): one multi-row statement per batch (bound
-/// parameters only; the table name is a configuration identifier, validated and quoted), one transaction
-/// per statement.
+/// ``PresentityStore`` on the `pua` table (`database.table`): multi-row statements prepared once per size
+/// (bound parameters only, bodies in binary; the table name is a configuration identifier, validated and
+/// quoted), each statement its own transaction. Rows carry the writing node's name; loading reads the rows of
+/// this node, rows of no node, and rows carrying one of its sharing tags.
 public actor PostgresPresentityStore: PresentityStore {
     let connection: PostgresConnection
     let table: String
+    /// Written into `node`; nil stores and loads every row (a node alone).
+    let node: String?
+    /// Rows with these sharing tags are loaded whatever node wrote them.
+    let sharingTags: [String]
+    /// Rows per statement at most; full batches use one prepared statement, the rest is split into powers of two.
+    let maxRowsPerStatement: Int
     private var quotedTable: String { "\"" + table.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 
     static let columns = [
-        "pres_uri", "event", "pub_id", "etag", "expires_at", "desired_expires", "body", "content_type", "body_version",
+        "pres_uri", "event", "pres_id", "etag", "expires", "desired_expires", "body", "content_type", "version",
         "tuple_id", "last_code", "last_reason", "last_reply_at", "source", "sharing_tag", "extra_headers", "outbound_proxy",
-        "granted_expires", "state", "source_body",
+        "granted_expires", "state", "source_body", "node", "flag", "call_id", "from_tag", "cseq",
+    ]
+    /// How each column's parameter is written (casts make the prepared types explicit).
+    static let placeholders = [
+        "%::text", "%::text", "%::text", "%::text", "%::bigint", "%::integer", "%::bytea", "%::text", "%::bigint",
+        "%::text", "%::integer", "%::text", "to_timestamp(%::double precision)", "%::text", "%::text", "%::text", "%::text",
+        "%::integer", "%::text", "%::bytea", "%::text", "%::integer", "%::text", "%::text", "%::bigint",
     ]
 
     /// `table` must be an identifier (the configuration checks `database.table`).
-    public init(connection: PostgresConnection, table: String = "pua") {
+    public init(connection: PostgresConnection, table: String = "pua", node: String? = nil, sharingTags: [String] = [], maxRowsPerStatement: Int = 1000) {
         precondition(table.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }, "database.table is checked by configuration")
+        precondition(maxRowsPerStatement > 0 && maxRowsPerStatement * Self.columns.count < 65_536, "libpq binds at most 65535 parameters")
         self.connection = connection
         self.table = table
+        self.node = node
+        self.sharingTags = sharingTags
+        self.maxRowsPerStatement = maxRowsPerStatement
     }
 
     public func upsert(_ publications: [PublicationSnapshot]) async throws(PresentityStoreError) {
-        guard !publications.isEmpty else { return }
-        var parameters: [String?] = []
-        parameters.reserveCapacity(publications.count * Self.columns.count)
-        var rows: [String] = []
-        for publication in publications {
-            let base = parameters.count
-            let p = { (offset: Int) in "$\(base + offset)" }
-            rows.append("(\(p(1)), \(p(2)), \(p(3)), \(p(4)), to_timestamp(\(p(5))::double precision), \(p(6))::integer, "
-                + "decode(\(p(7)), 'hex'), \(p(8)), \(p(9))::bigint, \(p(10)), \(p(11))::integer, \(p(12)), "
-                + "to_timestamp(\(p(13))::double precision), \(p(14)), \(p(15)), \(p(16)), \(p(17)), \(p(18))::integer, \(p(19)), "
-                + "decode(\(p(20)), 'hex'))")
-            parameters += Self.values(of: publication)
+        for chunk in Self.chunks(publications.count, max: maxRowsPerStatement) {
+            var bindings = PostgresBindings(reservingBytes: chunk.count * 1024, values: chunk.count * Self.columns.count)
+            for publication in publications[chunk] { bind(publication, into: &bindings) }
+            try await run(upsertStatement(rows: chunk.count), bindings, doing: "upserting \(chunk.count) publications")
         }
-        let updates = Self.columns.dropFirst(3).map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
-        let sql = "INSERT INTO \(quotedTable) (\(Self.columns.joined(separator: ", "))) VALUES \(rows.joined(separator: ", ")) "
-            + "ON CONFLICT (pres_uri, event, pub_id) DO UPDATE SET \(updates), updated_at = now()"
-        try await run(sql, parameters, doing: "upserting \(publications.count) publications")
     }
 
     public func delete(_ keys: [PublicationKey]) async throws(PresentityStoreError) {
-        guard !keys.isEmpty else { return }
-        var parameters: [String?] = []
-        var rows: [String] = []
-        for key in keys {
-            let base = parameters.count
-            rows.append("($\(base + 1), $\(base + 2), $\(base + 3))")
-            parameters += [key.presentity, key.event, key.id]
+        for chunk in Self.chunks(keys.count, max: maxRowsPerStatement) {
+            var bindings = PostgresBindings(reservingBytes: chunk.count * 64, values: chunk.count * 3)
+            for key in keys[chunk] {
+                bindings.append(key.presentity)
+                bindings.append(key.event)
+                bindings.append(key.id)
+            }
+            try await run(deleteStatement(rows: chunk.count), bindings, doing: "deleting \(chunk.count) publications")
         }
-        let sql = "DELETE FROM \(quotedTable) AS p USING (VALUES \(rows.joined(separator: ", "))) AS d(pres_uri, event, pub_id) "
-            + "WHERE p.pres_uri = d.pres_uri AND p.event = d.event AND p.pub_id = d.pub_id"
-        try await run(sql, parameters, doing: "deleting \(keys.count) publications")
     }
 
     public func loadAll() async throws(PresentityStoreError) -> [PublicationSnapshot] {
-        let sql = "SELECT pres_uri, event, pub_id, etag, extract(epoch FROM expires_at) AS expires_at, desired_expires, "
-            + "encode(body, 'hex') AS body, content_type, body_version, tuple_id, last_code, last_reason, "
-            + "extract(epoch FROM last_reply_at) AS last_reply_at, source, sharing_tag, extra_headers, outbound_proxy, "
-            + "granted_expires, state, encode(source_body, 'hex') AS source_body FROM \(quotedTable)"
-        let rows: PostgresRows
+        var sql = "SELECT pres_uri, event, pres_id, etag, expires, desired_expires, body, content_type, version, tuple_id, "
+            + "last_code, last_reason, extract(epoch FROM last_reply_at)::double precision, source, sharing_tag, extra_headers, "
+            + "outbound_proxy, granted_expires, state, source_body, call_id, from_tag, cseq FROM \(quotedTable)"
+        var bindings = PostgresBindings()
+        if let node {
+            sql += " WHERE node = $1 OR node IS NULL OR sharing_tag = ANY($2::text[])"
+            bindings.append(node)
+            bindings.append(Self.textArray(sharingTags))
+        }
+        let loaded: (rows: [PublicationSnapshot], rejected: Int)
         do {
-            rows = try await connection.query(sql)
+            loaded = try await connection.fetchAll(sql, bindings) { row in Self.snapshot(row) }
         } catch {
             throw Self.storeError(error, doing: "loading publications")
         }
-        var snapshots: [PublicationSnapshot] = []
-        snapshots.reserveCapacity(rows.rows.count)
-        for index in rows.rows.indices {
-            guard let snapshot = Self.snapshot(rows, index) else {
-                throw PresentityStoreError(code: .corrupt, context: "row \(index) of \(table) cannot be read back: \(rows.rows[index].prefix(3))")
-            }
-            snapshots.append(snapshot)
+        guard loaded.rejected == 0 else {
+            throw PresentityStoreError(code: .corrupt, context: "\(loaded.rejected) rows of \(table) cannot be read back")
         }
-        return snapshots
+        return loaded.rows
     }
 
-    private func run(_ sql: String, _ parameters: [String?], doing what: String) async throws(PresentityStoreError) {
+    private func run(_ statement: PostgresStatement, _ bindings: PostgresBindings, doing what: String) async throws(PresentityStoreError) {
         do {
-            try await connection.query(sql, parameters)
+            if statement.name.isEmpty {
+                try await connection.execute(statement.sql, bindings)
+            } else {
+                try await connection.execute(statement, bindings)
+            }
         } catch {
             throw Self.storeError(error, doing: what)
         }
@@ -94,43 +101,122 @@ public actor PostgresPresentityStore: PresentityStore {
         }
     }
 
-    // MARK: - Rows
+    // MARK: - Statements
 
-    static func values(of publication: PublicationSnapshot) -> [String?] {
-        [
-            publication.key.presentity, publication.key.event, publication.key.id, publication.etag,
-            publication.expiresAt.map { String($0) }, String(publication.desiredExpires ?? 0),
-            hex(publication.body ?? []), publication.contentType, String((publication.version ?? 0) + (publication.body == nil ? 0 : 1)),
-            publication.tupleID, publication.lastReply?.statusCode.map(String.init), publication.lastReply?.reason,
-            publication.lastReply.map { String($0.receivedAt) }, publication.source.rawValue, publication.sharingTag,
-            publication.extraHeaders.isEmpty ? nil : publication.extraHeaders.map { "\($0.name): \($0.value)" }.joined(separator: "\r\n"),
-            publication.outboundProxy?.description, publication.grantedExpires.map(String.init), stateName(publication.state),
-            publication.sourceBody.map(hex),
-        ]
+    /// Ranges of at most `max` rows: full ones, then the rest in descending powers of two (so a handful of
+    /// statement shapes covers every batch and each is prepared once).
+    static func chunks(_ count: Int, max: Int) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var start = 0
+        while count - start >= max {
+            ranges.append(start..<start + max)
+            start += max
+        }
+        var size = 1
+        while size * 2 <= count - start { size *= 2 }
+        while start < count {
+            if count - start >= size {
+                ranges.append(start..<start + size)
+                start += size
+            }
+            size /= 2
+        }
+        return ranges
     }
 
-    static func snapshot(_ rows: PostgresRows, _ index: Int) -> PublicationSnapshot? {
-        func text(_ column: String) -> String? { rows.value(index, column) }
-        guard let presentity = text("pres_uri"), let event = text("event"), let contentType = text("content_type"),
-              let body = text("body").flatMap(bytes), let tupleID = text("tuple_id"), let sourceName = text("source"),
-              let nextVersion = text("body_version").flatMap(UInt64.init), let state = text("state").flatMap(state(named:))
-        else { return nil }
-        let reply = text("last_reply_at").flatMap(Double.init).map { at in
-            PublicationReply(statusCode: text("last_code").flatMap(Int.init), reason: text("last_reason") ?? "", receivedAt: at)
+    func upsertStatement(rows: Int) -> PostgresStatement {
+        var values: [String] = []
+        values.reserveCapacity(rows)
+        for row in 0..<rows {
+            let base = row * Self.columns.count
+            values.append("(" + Self.placeholders.enumerated().map { column, shape in
+                shape.replacingOccurrences(of: "%", with: "$\(base + column + 1)")
+            }.joined(separator: ", ") + ")")
         }
-        let headers = (text("extra_headers") ?? "").components(separatedBy: "\r\n").compactMap { line -> SIPHeaders.Field? in
+        let updates = Self.columns.dropFirst(3).map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
+        return PostgresStatement(
+            name: "lamplighter_upsert_\(table)_\(rows)",
+            sql: "INSERT INTO \(quotedTable) (\(Self.columns.joined(separator: ", "))) VALUES \(values.joined(separator: ", ")) "
+                + "ON CONFLICT (pres_uri, event, pres_id) DO UPDATE SET \(updates), updated_at = now()")
+    }
+
+    func deleteStatement(rows: Int) -> PostgresStatement {
+        let values = (0..<rows).map { "($\($0 * 3 + 1)::text, $\($0 * 3 + 2)::text, $\($0 * 3 + 3)::text)" }
+        return PostgresStatement(
+            name: "lamplighter_delete_\(table)_\(rows)",
+            sql: "DELETE FROM \(quotedTable) AS p USING (VALUES \(values.joined(separator: ", "))) AS d(pres_uri, event, pres_id) "
+                + "WHERE p.pres_uri = d.pres_uri AND p.event = d.event AND p.pres_id = d.pres_id")
+    }
+
+    /// A text[] literal of `values` (bound as one parameter, each element quoted).
+    static func textArray(_ values: [String]) -> String {
+        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+            .joined(separator: ",") + "}"
+    }
+
+    // MARK: - Rows
+
+    func bind(_ publication: PublicationSnapshot, into bindings: inout PostgresBindings) {
+        bindings.append(publication.key.presentity)
+        bindings.append(publication.key.event)
+        bindings.append(publication.key.id)
+        bindings.append(publication.etag)
+        bindings.append(publication.expiresAt.map { Int64($0.rounded(.down)) })
+        bindings.append(publication.desiredExpires ?? 0)
+        bindings.append(bytes: publication.body ?? [])
+        bindings.append(publication.contentType)
+        bindings.append((publication.version ?? 0) + (publication.body == nil ? 0 : 1))
+        bindings.append(publication.tupleID)
+        bindings.append(publication.lastReply?.statusCode)
+        bindings.append(publication.lastReply?.reason)
+        bindings.append(publication.lastReply.map { String($0.receivedAt) })
+        bindings.append(publication.source.rawValue)
+        bindings.append(publication.sharingTag)
+        bindings.append(publication.extraHeaders.isEmpty ? nil : publication.extraHeaders.map { "\($0.name): \($0.value)" }.joined(separator: "\r\n"))
+        bindings.append(publication.outboundProxy?.description)
+        bindings.append(publication.grantedExpires)
+        bindings.append(Self.stateName(publication.state))
+        bindings.append(bytes: publication.sourceBody)
+        bindings.append(node)
+        bindings.append(Self.flag(of: publication))
+        bindings.append(publication.callID)
+        bindings.append(publication.fromTag)
+        bindings.append(publication.cseq)
+    }
+
+    /// The OpenSIPS/Kamailio pua flag of the module that would have made this publication.
+    static func flag(of publication: PublicationSnapshot) -> Int {
+        switch (publication.source, publication.key.event) {
+        case (.registrations, _): 1 << 5  // UL_PUBLISH
+        case (.dialogs, "dialog;sla"): 1 << 0  // BLA_PUBLISH
+        case (.dialogs, _): 1 << 4  // DIALOG_PUBLISH
+        default: 1 << 6  // MI_PUBLISH (API and other sources)
+        }
+    }
+
+    static func snapshot(_ row: borrowing PostgresRowReader) -> PublicationSnapshot? {
+        guard let presentity = row.text(0), let event = row.text(1), let contentType = row.text(7), let body = row.bytes(6),
+              let tupleID = row.text(9), let sourceName = row.text(13), let nextVersion = row.integer(8),
+              let state = row.text(18).flatMap(state(named:))
+        else { return nil }
+        let reply = row.double(12).map { at in
+            PublicationReply(statusCode: row.integer(10).map { Int($0) }, reason: row.text(11) ?? "", receivedAt: at)
+        }
+        let headers = (row.text(15) ?? "").components(separatedBy: "\r\n").compactMap { line -> SIPHeaders.Field? in
             guard let colon = line.firstIndex(of: ":") else { return nil }
             return SIPHeaders.Field(name: String(line[..<colon]), value: line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
         }
+        let desired = row.integer(5).map { Int($0) }
         return PublicationSnapshot(
-            key: PublicationKey(presentity: presentity, event: event, id: text("pub_id") ?? ""), state: state, etag: text("etag"),
-            grantedExpires: text("granted_expires").flatMap(Int.init), expiresAt: text("expires_at").flatMap(Double.init),
-            desiredExpires: text("desired_expires").flatMap(Int.init).flatMap { $0 == 0 ? nil : $0 },
-            body: body.isEmpty ? nil : body, contentType: contentType, version: nextVersion == 0 ? nil : nextVersion - 1,
+            key: PublicationKey(presentity: presentity, event: event, id: row.text(2) ?? ""), state: state, etag: row.text(3),
+            grantedExpires: row.integer(17).map { Int($0) }, expiresAt: row.integer(4).map { Double($0) },
+            desiredExpires: desired == 0 ? nil : desired,
+            body: body.isEmpty ? nil : body, contentType: contentType, version: nextVersion <= 0 ? nil : UInt64(nextVersion - 1),
             tupleID: tupleID, lastReply: reply, lastFailure: nil, hasPendingUpdate: false,
-            source: PublicationSource(rawValue: sourceName), sharingTag: text("sharing_tag"), extraHeaders: headers,
-            outboundProxy: text("outbound_proxy").flatMap { try? SIPURI(parsing: $0) },
-            sourceBody: text("source_body").flatMap(bytes))
+            source: PublicationSource(rawValue: sourceName), sharingTag: row.text(14), extraHeaders: headers,
+            outboundProxy: row.text(16).flatMap { try? SIPURI(parsing: $0) },
+            sourceBody: row.bytes(19), callID: row.text(20), fromTag: row.text(21),
+            cseq: row.integer(22).flatMap { UInt32(exactly: $0) })
     }
 
     static func stateName(_ state: PublicationMachine.State) -> String {
@@ -149,40 +235,6 @@ public actor PostgresPresentityStore: PresentityStore {
         case "publishing": .publishing
         case "published": .published
         case "failed": .failed
-        default: nil
-        }
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func bytes(_ hex: String) -> [UInt8]? {
-        let digits = Array(hex.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        var out = [UInt8]()
-        out.reserveCapacity(digits.count / 2)
-        var index = 0
-        while index < digits.count {
-            guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else { return nil }
-            out.append(high << 4 | low)
-            index += 2
-        }
-        return out
-    }
-
-    private static func nibble(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
         default: nil
         }
     }

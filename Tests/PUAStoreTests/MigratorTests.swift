@@ -24,14 +24,25 @@ import Testing
     @Test func runningTheMigrationsTwiceChangesNothing() async throws {
         let (connection, schema) = try await isolated()
         let migrations = try Migrator.migrations(in: Self.sqlFolder)
-        #expect(migrations.map(\.number).starts(with: ["001", "002"]))
+        #expect(migrations.map(\.number).starts(with: ["001", "002", "003"]))
         let first = try await Migrator.apply(migrations, on: connection)
         #expect(first == migrations.map(\.version))
         let second = try await Migrator.apply(migrations, on: connection)
         #expect(second.isEmpty)
         let columns = try await connection.query(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'pua'", [schema])
-        #expect(Set(columns.rows.compactMap { $0.first ?? nil }).isSuperset(of: ["pres_uri", "etag", "body", "state", "granted_expires", "source_body"]))
+        // The OpenSIPS pua columns, then what Lamplighter adds.
+        let opensips: Set = [
+            "pres_uri", "pres_id", "event", "expires", "desired_expires", "flag", "etag", "tuple_id", "watcher_uri", "to_uri",
+            "call_id", "to_tag", "from_tag", "cseq", "record_route", "contact", "remote_contact", "version", "extra_headers",
+        ]
+        let own: Set = ["body", "content_type", "sharing_tag", "node", "state", "updated_at", "granted_expires", "source_body"]
+        let present = Set(columns.rows.compactMap { $0.first ?? nil })
+        #expect(opensips.subtracting(present).isEmpty, "missing: \(opensips.subtracting(present))")
+        #expect(own.subtracting(present).isEmpty, "missing: \(own.subtracting(present))")
+        let feedState = try await connection.query(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'pua_feed_state'", [schema])
+        #expect(Set(feedState.rows.compactMap { $0.first ?? nil }) == ["feed", "key", "state", "node", "updated_at"])
         try await SchemaCheck.verify(connection, table: "pua")
         await cleanUp(connection, schema)
     }

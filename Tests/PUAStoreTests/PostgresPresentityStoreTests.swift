@@ -10,12 +10,13 @@ import Testing
     func snapshot(_ user: String, etag: String? = "e1", body: [UInt8] = Array("<presence/>".utf8)) -> PublicationSnapshot {
         PublicationSnapshot(
             key: PublicationKey(presentity: "sip:\(user)@127.0.0.1", event: "presence", id: ""), state: .published, etag: etag,
-            grantedExpires: 600, expiresAt: 1_795_770_000.25, desiredExpires: 3600, body: body,
+            grantedExpires: 600, expiresAt: 1_795_770_000, desiredExpires: 3600, body: body,
             contentType: "application/pidf+xml", version: 4, tupleID: "t\(user)",
             lastReply: PublicationReply(statusCode: 200, reason: "OK", receivedAt: 1_795_769_400.5), lastFailure: nil,
             hasPendingUpdate: false, source: .registrations, sharingTag: "site-a",
             extraHeaders: [SIPHeaders.Field(name: "X-Site", value: "north; 'quoted' \"too\"")],
-            outboundProxy: SIPURI(host: "127.0.0.1", port: 5070), sourceBody: Array("raw".utf8))
+            outboundProxy: SIPURI(host: "127.0.0.1", port: 5070), sourceBody: Array("raw".utf8),
+            callID: "c-\(user)@lamplighter", fromTag: "f\(user)", cseq: 41)
     }
 
     func mine(_ store: PostgresPresentityStore, _ users: [String]) async throws -> [String: PublicationSnapshot] {
@@ -71,6 +72,62 @@ import Testing
         #expect(try await mine(store, users).count == 1000)
         try await store.delete(users.map { PublicationKey(presentity: "sip:\($0)@127.0.0.1", event: "presence") })
         #expect(try await mine(store, users).isEmpty)
+    }
+
+    @Test func batchesSplitIntoFullStatementsAndPowersOfTwo() {
+        #expect(PostgresPresentityStore.chunks(0, max: 1000) == [])
+        #expect(PostgresPresentityStore.chunks(1000, max: 1000) == [0..<1000])
+        #expect(PostgresPresentityStore.chunks(7, max: 1000) == [0..<4, 4..<6, 6..<7])
+        let ranges = PostgresPresentityStore.chunks(2_777, max: 1000)
+        #expect(ranges.map(\.count) == [1000, 1000, 512, 256, 8, 1])
+        #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound } && ranges.last?.upperBound == 2_777)
+    }
+
+    @Test func aNodeLoadsItsOwnRowsUnownedRowsAndRowsOfItsSharingTags() async throws {
+        let connection = try await TestServices.postgres()
+        let table = UniqueNames.make("pua_nodes")
+        try await connection.executeScript("CREATE TABLE \(table) (LIKE pua INCLUDING ALL)")
+        defer { Task { try? await connection.executeScript("DROP TABLE \(table)"); await connection.close() } }
+        let a = PostgresPresentityStore(connection: connection, table: table, node: "node-a")
+        let b = PostgresPresentityStore(connection: connection, table: table, node: "node-b", sharingTags: ["site-\"b\"", "site-c"])
+        let anyone = PostgresPresentityStore(connection: connection, table: table)
+        var ofA = snapshot("a1")
+        ofA.sharingTag = "site-a"
+        var sharedWithB = snapshot("a2")
+        sharedWithB.sharingTag = "site-c"
+        var ofB = snapshot("b1")
+        ofB.sharingTag = nil
+        try await a.upsert([ofA, sharedWithB])
+        try await b.upsert([ofB])
+        var unowned = snapshot("u1")
+        unowned.sharingTag = nil
+        try await anyone.upsert([unowned])
+        let users = { (store: PostgresPresentityStore) in try await store.loadAll().map(\.key.presentity).sorted() }
+        #expect(try await users(a) == ["sip:a1@127.0.0.1", "sip:a2@127.0.0.1", "sip:u1@127.0.0.1"])
+        #expect(try await users(b) == ["sip:a2@127.0.0.1", "sip:b1@127.0.0.1", "sip:u1@127.0.0.1"])
+        #expect(try await users(anyone).count == 4)
+        let nodes = try await connection.query("SELECT pres_uri, node, flag FROM \(table) ORDER BY pres_uri")
+        #expect(nodes.rows == [
+            ["sip:a1@127.0.0.1", "node-a", "32"], ["sip:a2@127.0.0.1", "node-a", "32"], ["sip:b1@127.0.0.1", "node-b", "32"],
+            ["sip:u1@127.0.0.1", nil, "32"],
+        ])
+    }
+
+    @Test func aRowThatCannotBeReadBackIsCorruptNamingTheTable() async throws {
+        let connection = try await TestServices.postgres()
+        let table = UniqueNames.make("pua_corrupt")
+        // Without the state CHECK constraint, so a row can hold a state the store does not know.
+        try await connection.executeScript("CREATE TABLE \(table) (LIKE pua INCLUDING DEFAULTS INCLUDING INDEXES)")
+        defer { Task { try? await connection.executeScript("DROP TABLE \(table)"); await connection.close() } }
+        let store = PostgresPresentityStore(connection: connection, table: table)
+        try await store.upsert([snapshot("ok"), snapshot("broken")])
+        try await connection.query("UPDATE \(table) SET state = 'sideways' WHERE pres_uri = $1", ["sip:broken@127.0.0.1"])
+        await #expect {
+            try await store.loadAll()
+        } throws: { error in
+            guard let error = error as? PresentityStoreError else { return false }
+            return error.code == .corrupt && error.context.contains("1 rows of \(table)")
+        }
     }
 
     @Test func aLostDatabaseIsUnavailableNotCorrupt() async throws {

@@ -21,7 +21,9 @@ extension PublicationEngine {
                 key: snapshot.key, presentity: presentity,
                 machine: PublicationMachine(configuration: configuration.machine, random: makeRandom()),
                 contentType: snapshot.contentType, tupleID: snapshot.tupleID,
-                callID: Self.token(prefix: "p") + "@lamplighter", fromTag: Self.token(prefix: ""), source: snapshot.source)
+                callID: snapshot.callID ?? Self.token(prefix: "p") + "@lamplighter", fromTag: snapshot.fromTag ?? Self.token(prefix: ""),
+                source: snapshot.source)
+            record.cseq = snapshot.cseq ?? 0
             record.body = body
             record.sourceBody = snapshot.sourceBody
             record.nextVersion = (snapshot.version ?? 0) + 1

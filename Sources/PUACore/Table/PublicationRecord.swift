@@ -76,6 +76,7 @@ public struct PublicationRecord: Sendable {
             expiresAt: expiresAt, desiredExpires: desiredExpires, body: body, contentType: contentType,
             version: nextVersion == 0 ? nil : nextVersion - 1, tupleID: tupleID, lastReply: lastReply,
             lastFailure: machine.lastFailure, hasPendingUpdate: hasPendingUpdate, source: source,
-            sharingTag: sharingTag, extraHeaders: extraHeaders, outboundProxy: outboundProxy, sourceBody: sourceBody)
+            sharingTag: sharingTag, extraHeaders: extraHeaders, outboundProxy: outboundProxy, sourceBody: sourceBody,
+            callID: callID, fromTag: fromTag, cseq: cseq)
     }
 }

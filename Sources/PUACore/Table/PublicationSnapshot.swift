@@ -38,12 +38,19 @@ public struct PublicationSnapshot: Sendable, Equatable {
     public var outboundProxy: SIPURI?
     /// The body as its source gave it (before the event's processor), so a repeat is recognised after a restart.
     public var sourceBody: [UInt8]?
+    /// Call-ID of the publication's PUBLISH requests (kept across a restart); nil when unknown.
+    public var callID: String?
+    /// From tag of those requests.
+    public var fromTag: String?
+    /// CSeq of the latest PUBLISH; the next one continues above it.
+    public var cseq: UInt32?
 
     public init(
         key: PublicationKey, state: PublicationMachine.State, etag: String?, grantedExpires: Int?, expiresAt: Double?,
         desiredExpires: Int?, body: [UInt8]?, contentType: String, version: UInt64?, tupleID: String,
         lastReply: PublicationReply?, lastFailure: PublishFailure?, hasPendingUpdate: Bool, source: PublicationSource,
-        sharingTag: String?, extraHeaders: [SIPHeaders.Field], outboundProxy: SIPURI?, sourceBody: [UInt8]?
+        sharingTag: String?, extraHeaders: [SIPHeaders.Field], outboundProxy: SIPURI?, sourceBody: [UInt8]?,
+        callID: String? = nil, fromTag: String? = nil, cseq: UInt32? = nil
     ) {
         self.key = key
         self.state = state
@@ -63,5 +70,8 @@ public struct PublicationSnapshot: Sendable, Equatable {
         self.extraHeaders = extraHeaders
         self.outboundProxy = outboundProxy
         self.sourceBody = sourceBody
+        self.callID = callID
+        self.fromTag = fromTag
+        self.cseq = cseq
     }
 }
