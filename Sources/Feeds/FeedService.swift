@@ -18,12 +18,15 @@ public actor FeedService {
         public var voicemailLifetime: Int
         /// How often due checks (silent expiry, watchdog, idle) run.
         public var checkInterval: Duration
+        /// How often changed adapter state is written to the state store (`pua.update_period`).
+        public var stateFlushInterval: Duration
 
         public init(
             channels: [FeedKind: String] = FeedService.defaultChannels,
             registrations: RegistrationAdapter.Configuration = .init(), dialogs: DialogAdapter.Options = .init(),
-            voicemailLifetime: Int = 3600, checkInterval: Duration = .milliseconds(250)
+            voicemailLifetime: Int = 3600, checkInterval: Duration = .milliseconds(250), stateFlushInterval: Duration = .seconds(5)
         ) {
+            self.stateFlushInterval = stateFlushInterval
             self.channels = channels
             self.registrations = registrations
             self.dialogs = dialogs
@@ -38,12 +41,14 @@ public actor FeedService {
 
     let configuration: Configuration
     let agent: any PresenceUserAgent
+    /// Where adapter state is kept across restarts; nil keeps it in memory only.
+    let stateStore: (any FeedStateStore)?
     let logger: Logger
     let clock: @Sendable () -> Double
     private let feedOfChannel: [String: FeedKind]
-    private var registrations: RegistrationAdapter
-    private var dialogs: DialogAdapter
-    private var voicemail: MessageSummaryAdapter
+    var registrations: RegistrationAdapter
+    var dialogs: DialogAdapter
+    var voicemail: MessageSummaryAdapter
     private var checks = FeedCheckQueue()
     /// Events applied, per feed (for the status board and tests).
     public private(set) var applied: [FeedKind: Int] = [:]
@@ -51,13 +56,20 @@ public actor FeedService {
     public private(set) var rejected: [FeedEventError.Reason: Int] = [:]
     /// Events dropped as older than the last applied for their key.
     public private(set) var stale = 0
+    /// Acknowledgements of applied stream entries, released once their effect is in the state store.
+    var heldAcknowledgements: [@Sendable () -> Void] = []
+    /// Adapter state not yet written (entries whose write failed wait here for the next flush).
+    var unwrittenState: (write: [FeedStateKey: FeedStateRecord], delete: Set<FeedStateKey>) = ([:], [])
+    /// A state flush is running (a second one waits for it, so no acknowledgement is released before its write).
+    var isFlushingState = false
 
     public init(
-        configuration: Configuration = Configuration(), agent: any PresenceUserAgent, logger: Logger,
-        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+        configuration: Configuration = Configuration(), agent: any PresenceUserAgent, stateStore: (any FeedStateStore)? = nil,
+        logger: Logger, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) {
         self.configuration = configuration
         self.agent = agent
+        self.stateStore = stateStore
         self.logger = logger
         self.clock = clock
         feedOfChannel = Dictionary(configuration.channels.map { ($0.value, $0.key) }, uniquingKeysWith: { first, _ in first })
@@ -114,7 +126,7 @@ public actor FeedService {
     /// Checks waiting.
     public var pendingChecks: Int { checks.count }
 
-    private func execute(_ actions: [FeedAction], feed: FeedKind) async {
+    func execute(_ actions: [FeedAction], feed: FeedKind) async {
         for action in actions {
             switch action {
             case .publish(let parameters):
@@ -143,18 +155,25 @@ extension FeedService {
                 group.addTask {
                     for await batch in source.messages {
                         for message in batch { await self.messageReceived(message) }
-                        source.acknowledge(batch)
+                        await self.acknowledgeWhenStored { source.acknowledge(batch) }
                     }
                 }
             }
             let checks = Task {
+                var lastFlush = ContinuousClock.now
                 while !Task.isCancelled {
                     try? await Task.sleep(for: self.configuration.checkInterval)
                     await self.fireDueChecks(now: self.clock())
+                    if ContinuousClock.now - lastFlush >= self.configuration.stateFlushInterval {
+                        lastFlush = .now
+                        await self.flushState()
+                    }
                 }
             }
             await group.waitForAll()
             checks.cancel()
+            // The final state of this run, and the acknowledgements it releases.
+            await flushState()
         }
     }
 
@@ -183,7 +202,8 @@ public struct FeedIngestService: Service {
         }
     }
 
-    let service: FeedService
+    /// The feed service it runs.
+    public let service: FeedService
     let endpoint: RedisEndpoint
     let sources: Sources
     let logger: Logger

@@ -14,6 +14,7 @@ enum ConfigurationSchema {
         identifier("database.table", "the publication table", \.database.table),
         optionalInteger("cluster.id", 1...65_535, "cluster id; unset runs the node alone", \.cluster.id),
         optionalToken("cluster.sharing_tag", "sharing tag this node publishes for", \.cluster.sharingTag),
+        optionalToken("cluster.node", "this node's name in the store (rows it writes and recovers); default: the host name", \.cluster.node),
         ConfigurationKey(
             path: "sip.listen", kind: .stringArray, secret: false, required: false,
             help: "local SIP sockets, transport:host:port",

@@ -28,6 +28,8 @@ public struct LamplighterConfiguration: Sendable, Equatable {
         public var id: Int?
         /// The sharing tag whose owner publishes; nil when the node publishes everything.
         public var sharingTag: String?
+        /// This node's name, written with its rows (`pua.node`) so it recovers its own; nil uses the host name.
+        public var node: String?
     }
 
     /// Digest credentials (`[sip.auth]`).

@@ -69,7 +69,6 @@ extension PostgresConnection {
                     defer { PQclear(result) }
                     let count = PQntuples(result)
                     if count == 0 { break }
-                    rows.reserveCapacity(rows.count + Int(count))
                     for row in 0..<count {
                         if let value = decode(PostgresRowReader(result: result, row: row)) { rows.append(value) } else { rejected += 1 }
                     }

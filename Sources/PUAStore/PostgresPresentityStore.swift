@@ -5,17 +5,29 @@ import SIPCore
 /// ``PresentityStore`` on the `pua` table (`database.table`): multi-row statements prepared once per size
 /// (bound parameters only, bodies in binary; the table name is a configuration identifier, validated and
 /// quoted), each statement its own transaction. Rows carry the writing node's name; loading reads the rows of
-/// this node, rows of no node, and rows carrying one of its sharing tags.
+/// this node, rows of no node, and rows carrying one of its sharing tags (or every row, for a node alone).
 public actor PostgresPresentityStore: PresentityStore {
-    let connection: PostgresConnection
+    /// Statements of one batch run on these connections side by side (the server's work per row dominates, so
+    /// two connections on two cores flush about twice as fast); loading uses the first.
+    let connections: [PostgresConnection]
+    var connection: PostgresConnection { connections[0] }
     let table: String
+    /// The feed adapters' state table (`pua_feed_state`).
+    let feedStateTable: String
     /// Written into `node`; nil stores and loads every row (a node alone).
     let node: String?
     /// Rows with these sharing tags are loaded whatever node wrote them.
     let sharingTags: [String]
+    /// Load every row whatever its node (a node alone, outside a cluster); else rows of `node`, of no node, and of `sharingTags`.
+    let loadsEveryNode: Bool
     /// Rows per statement at most; full batches use one prepared statement, the rest is split into powers of two.
     let maxRowsPerStatement: Int
-    private var quotedTable: String { "\"" + table.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    /// Statements built so far, by kind and row count (building one of 25,000 placeholders is not free).
+    private var statements: [String: PostgresStatement] = [:]
+    private var quotedTable: String { Self.quoted(table) }
+    var quotedFeedStateTable: String { Self.quoted(feedStateTable) }
+
+    static func quoted(_ identifier: String) -> String { "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 
     static let columns = [
         "pres_uri", "event", "pres_id", "etag", "expires", "desired_expires", "body", "content_type", "version",
@@ -30,34 +42,54 @@ public actor PostgresPresentityStore: PresentityStore {
     ]
 
     /// `table` must be an identifier (the configuration checks `database.table`).
-    public init(connection: PostgresConnection, table: String = "pua", node: String? = nil, sharingTags: [String] = [], maxRowsPerStatement: Int = 1000) {
-        precondition(table.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }, "database.table is checked by configuration")
+    public init(
+        connection: PostgresConnection, table: String = "pua", feedStateTable: String = "pua_feed_state", node: String? = nil,
+        sharingTags: [String] = [], loadsEveryNode: Bool = false, maxRowsPerStatement: Int = 1000
+    ) {
+        self.init(
+            connections: [connection], table: table, feedStateTable: feedStateTable, node: node, sharingTags: sharingTags,
+            loadsEveryNode: loadsEveryNode, maxRowsPerStatement: maxRowsPerStatement)
+    }
+
+    /// One store over several connections (at least one).
+    public init(
+        connections: [PostgresConnection], table: String = "pua", feedStateTable: String = "pua_feed_state", node: String? = nil,
+        sharingTags: [String] = [], loadsEveryNode: Bool = false, maxRowsPerStatement: Int = 1000
+    ) {
+        precondition(!connections.isEmpty, "a store needs a connection")
+        for name in [table, feedStateTable] {
+            precondition(name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }, "database.table is checked by configuration")
+        }
         precondition(maxRowsPerStatement > 0 && maxRowsPerStatement * Self.columns.count < 65_536, "libpq binds at most 65535 parameters")
-        self.connection = connection
+        self.connections = connections
         self.table = table
+        self.feedStateTable = feedStateTable
         self.node = node
         self.sharingTags = sharingTags
+        self.loadsEveryNode = loadsEveryNode
         self.maxRowsPerStatement = maxRowsPerStatement
     }
 
     public func upsert(_ publications: [PublicationSnapshot]) async throws(PresentityStoreError) {
-        for chunk in Self.chunks(publications.count, max: maxRowsPerStatement) {
+        let work = Self.chunks(publications.count, max: maxRowsPerStatement).map { chunk in
             var bindings = PostgresBindings(reservingBytes: chunk.count * 1024, values: chunk.count * Self.columns.count)
             for publication in publications[chunk] { bind(publication, into: &bindings) }
-            try await run(upsertStatement(rows: chunk.count), bindings, doing: "upserting \(chunk.count) publications")
+            return (upsertStatement(rows: chunk.count), bindings)
         }
+        try await run(work, doing: "upserting \(publications.count) publications")
     }
 
     public func delete(_ keys: [PublicationKey]) async throws(PresentityStoreError) {
-        for chunk in Self.chunks(keys.count, max: maxRowsPerStatement) {
+        let work = Self.chunks(keys.count, max: maxRowsPerStatement).map { chunk in
             var bindings = PostgresBindings(reservingBytes: chunk.count * 64, values: chunk.count * 3)
             for key in keys[chunk] {
                 bindings.append(key.presentity)
                 bindings.append(key.event)
                 bindings.append(key.id)
             }
-            try await run(deleteStatement(rows: chunk.count), bindings, doing: "deleting \(chunk.count) publications")
+            return (deleteStatement(rows: chunk.count), bindings)
         }
+        try await run(work, doing: "deleting \(keys.count) publications")
     }
 
     public func loadAll() async throws(PresentityStoreError) -> [PublicationSnapshot] {
@@ -65,7 +97,7 @@ public actor PostgresPresentityStore: PresentityStore {
             + "last_code, last_reason, extract(epoch FROM last_reply_at)::double precision, source, sharing_tag, extra_headers, "
             + "outbound_proxy, granted_expires, state, source_body, call_id, from_tag, cseq FROM \(quotedTable)"
         var bindings = PostgresBindings()
-        if let node {
+        if let node, !loadsEveryNode {
             sql += " WHERE node = $1 OR node IS NULL OR sharing_tag = ANY($2::text[])"
             bindings.append(node)
             bindings.append(Self.textArray(sharingTags))
@@ -82,16 +114,31 @@ public actor PostgresPresentityStore: PresentityStore {
         return loaded.rows
     }
 
-    private func run(_ statement: PostgresStatement, _ bindings: PostgresBindings, doing what: String) async throws(PresentityStoreError) {
-        do {
-            if statement.name.isEmpty {
-                try await connection.execute(statement.sql, bindings)
-            } else {
-                try await connection.execute(statement, bindings)
+    /// Runs the statements, spread over the connections (each connection runs its share in order; each statement
+    /// is its own transaction). The first failure is thrown after every connection finished its share.
+    func run(_ work: [(PostgresStatement, PostgresBindings)], doing what: String) async throws(PresentityStoreError) {
+        guard !work.isEmpty else { return }
+        let lanes = min(connections.count, work.count)
+        let failure = await withTaskGroup(of: PostgresError?.self) { group -> PostgresError? in
+            for lane in 0..<lanes {
+                let connection = connections[lane]
+                let share = stride(from: lane, to: work.count, by: lanes).map { work[$0] }
+                group.addTask {
+                    for (statement, bindings) in share {
+                        do throws(PostgresError) {
+                            try await connection.execute(statement, bindings)
+                        } catch {
+                            return error
+                        }
+                    }
+                    return nil
+                }
             }
-        } catch {
-            throw Self.storeError(error, doing: what)
+            var first: PostgresError?
+            for await failure in group where first == nil { first = failure }
+            return first
         }
+        if let failure { throw Self.storeError(failure, doing: what) }
     }
 
     static func storeError(_ error: PostgresError, doing what: String) -> PresentityStoreError {
@@ -125,6 +172,8 @@ public actor PostgresPresentityStore: PresentityStore {
     }
 
     func upsertStatement(rows: Int) -> PostgresStatement {
+        let name = "lamplighter_upsert_\(table)_\(rows)"
+        if let statement = statements[name] { return statement }
         var values: [String] = []
         values.reserveCapacity(rows)
         for row in 0..<rows {
@@ -134,18 +183,24 @@ public actor PostgresPresentityStore: PresentityStore {
             }.joined(separator: ", ") + ")")
         }
         let updates = Self.columns.dropFirst(3).map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
-        return PostgresStatement(
-            name: "lamplighter_upsert_\(table)_\(rows)",
+        let statement = PostgresStatement(
+            name: name,
             sql: "INSERT INTO \(quotedTable) (\(Self.columns.joined(separator: ", "))) VALUES \(values.joined(separator: ", ")) "
                 + "ON CONFLICT (pres_uri, event, pres_id) DO UPDATE SET \(updates), updated_at = now()")
+        statements[name] = statement
+        return statement
     }
 
     func deleteStatement(rows: Int) -> PostgresStatement {
+        let name = "lamplighter_delete_\(table)_\(rows)"
+        if let statement = statements[name] { return statement }
         let values = (0..<rows).map { "($\($0 * 3 + 1)::text, $\($0 * 3 + 2)::text, $\($0 * 3 + 3)::text)" }
-        return PostgresStatement(
-            name: "lamplighter_delete_\(table)_\(rows)",
+        let statement = PostgresStatement(
+            name: name,
             sql: "DELETE FROM \(quotedTable) AS p USING (VALUES \(values.joined(separator: ", "))) AS d(pres_uri, event, pres_id) "
                 + "WHERE p.pres_uri = d.pres_uri AND p.event = d.event AND p.pres_id = d.pres_id")
+        statements[name] = statement
+        return statement
     }
 
     /// A text[] literal of `values` (bound as one parameter, each element quoted).

@@ -26,7 +26,8 @@ struct Daemon {
             logger: Logger(label: "lamplighter.status"))
         let monitor = DependencyMonitor(
             configuration: configuration, board: board, endpoint: endpoint, resolver: resolver, logger: logger)
-        let engine = try Self.publicationEngine(configuration, endpoint: endpoint, resolver: resolver) { healthy, detail in
+        let store = Self.store(configuration)
+        let engine = try Self.publicationEngine(configuration, store: store.publications, endpoint: endpoint, resolver: resolver) { healthy, detail in
             Task { await board.update("store", healthy ? .ready : .degraded(detail), detail: healthy ? "publications written" : "") }
         }
         do {
@@ -35,7 +36,10 @@ struct Daemon {
         } catch {
             logger.error("stored publications could not be loaded; starting empty", metadata: ["error": "\(error)"])
         }
-        let feeds = Self.feedIngest(configuration, engine: engine, board: board)
+        let feeds = Self.feedIngest(configuration, engine: engine, stateStore: store.feedState, board: board)
+        // Feed state next: lamps whose contacts expired or whose calls changed while the daemon was down are
+        // corrected before new events arrive (stream entries not yet acknowledged are delivered again).
+        await feeds?.service.restoreState()
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: status), .init(service: monitor), .init(service: engine)]
@@ -50,7 +54,7 @@ struct Daemon {
     /// The publication engine (`[pua]`), publishing through the outbound proxy or else the presence server.
     /// Its table is written to PostgreSQL (`database.url`, `database.table`) and recovered from it at start.
     static func publicationEngine(
-        _ configuration: LamplighterConfiguration, endpoint: SIPEndpoint, resolver: SIPResolver,
+        _ configuration: LamplighterConfiguration, store: any PresentityStore, endpoint: SIPEndpoint, resolver: SIPResolver,
         storeObserver: @escaping @Sendable (Bool, String) -> Void
     ) throws -> PublicationEngine {
         guard let text = configuration.sip.outboundProxy ?? configuration.sip.presenceServer else {
@@ -60,18 +64,29 @@ struct Daemon {
         let engineConfiguration = PublicationEngine.Configuration(
             machine: .init(defaultExpires: pua.defaultExpires, minExpires: pua.minExpires), hashSize: pua.hashSize,
             userAgent: configuration.sip.userAgent, flushInterval: .seconds(pua.updatePeriod))
-        let store: any PresentityStore = configuration.database.url.map {
-            ReconnectingPostgresStore(url: $0.original, table: configuration.database.table)
-        } ?? InMemoryPresentityStore()
         return PublicationEngine(
             configuration: engineConfiguration,
             transport: SIPPublishTransport(endpoint: endpoint, resolver: resolver, defaultNextHop: try SIPURI(parsing: text)),
             store: store, logger: Logger(label: "lamplighter.pua"), storeObserver: storeObserver)
     }
 
+    /// PostgreSQL (`database.url`) for publications and feed state, rows marked with this node's name
+    /// (`cluster.node`, else the host name); a node outside a cluster recovers every row. Memory without a URL.
+    static func store(_ configuration: LamplighterConfiguration) -> (publications: any PresentityStore, feedState: any FeedStateStore) {
+        guard let url = configuration.database.url else { return (InMemoryPresentityStore(), InMemoryFeedStateStore()) }
+        let cluster = configuration.cluster
+        let store = ReconnectingPostgresStore(
+            url: url.original, table: configuration.database.table,
+            node: cluster.node ?? ProcessInfo.processInfo.hostName, sharingTags: cluster.sharingTag.map { [$0] } ?? [],
+            loadsEveryNode: cluster.id == nil)
+        return (store, store)
+    }
+
     /// The Redis feeds (`[feeds]`) into the engine; nil when every feed is disabled. Their connection state is
     /// shown on the status board as `feeds`.
-    static func feedIngest(_ configuration: LamplighterConfiguration, engine: PublicationEngine, board: StatusBoard) -> FeedIngestService? {
+    static func feedIngest(
+        _ configuration: LamplighterConfiguration, engine: PublicationEngine, stateStore: any FeedStateStore, board: StatusBoard
+    ) -> FeedIngestService? {
         let feeds = configuration.feeds
         let all: [(FeedKind, LamplighterConfiguration.Feed)] = [(.registrations, feeds.registrations), (.dialogs, feeds.dialogs), (.mwi, feeds.mwi)]
         let enabled = all.filter { $0.1.enabled }
@@ -88,8 +103,8 @@ struct Daemon {
                     publishCallee: dialogInfo.publishCallee, publishOnTrying: dialogInfo.publishOnTrying,
                     overrideLifetime: dialogInfo.overrideLifetime, defaultLifetime: pua.defaultExpires,
                     stuckAfter: Double(dialogInfo.stuckAfter)),
-                voicemailLifetime: pua.defaultExpires),
-            agent: engine, logger: Logger(label: "lamplighter.feeds"))
+                voicemailLifetime: pua.defaultExpires, stateFlushInterval: .seconds(pua.updatePeriod)),
+            agent: engine, stateStore: stateStore, logger: Logger(label: "lamplighter.feeds"))
         let url = configuration.redis.url
         let endpoint = RedisEndpoint(
             host: url.host, port: url.port ?? 6379, username: url.user, password: url.password, database: Int(url.path) ?? 0)

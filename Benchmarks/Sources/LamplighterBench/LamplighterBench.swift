@@ -172,7 +172,7 @@ extension LamplighterBench {
     static func runStore(url: String, rows: Int) async {
         do {
             let f = try await StoreBenchmarks.run(url: url, rows: rows)
-            print("## PUAStore: \(grouped(Double(f.rows))) publications into PostgreSQL and back (batches of 1,000 rows per statement)")
+            print("## PUAStore: \(grouped(Double(f.rows))) publications into PostgreSQL and back (engine batches of 10,000 rows, statements of 1,000 on two connections; server with fsync on unless --database says otherwise)")
             print("")
             print("| step | time | rate | target |")
             print("|---|---:|---:|---:|")

@@ -32,10 +32,12 @@ enum StoreBenchmarks {
     /// them into a fresh engine (all still valid at the server, so each is resumed, not re-published).
     static func run(url: String, rows: Int) async throws -> StoreFigure {
         let connection = try await PostgresConnection.connect(url: url)
+        let second = try await PostgresConnection.connect(url: url)
         let table = "bench_pua_\(getpid())"
         try await connection.executeScript("DROP TABLE IF EXISTS \(table); CREATE TABLE \(table) (LIKE pua INCLUDING ALL)")
-        defer { Task { try? await connection.executeScript("DROP TABLE IF EXISTS \(table)"); await connection.close() } }
-        let store = PostgresPresentityStore(connection: connection, table: table)
+        defer { Task { try? await connection.executeScript("DROP TABLE IF EXISTS \(table)"); await connection.close(); await second.close() } }
+        // As the daemon's store: two connections, engine batches of 10,000 rows in statements of 1,000.
+        let store = PostgresPresentityStore(connections: [connection, second], table: table)
         let now = 1_795_770_000.0
         let body = Array(#"<?xml version="1.0" encoding="UTF-8"?><presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:x@pbx"><tuple id="t1"><status><basic>open</basic></status><contact>sip:x@192.0.2.10:5060</contact></tuple></presence>"#.utf8)
         func snapshot(_ n: Int) -> PublicationSnapshot {
@@ -44,12 +46,12 @@ enum StoreBenchmarks {
                 grantedExpires: 3600, expiresAt: now + 3000, desiredExpires: 3600, body: body, contentType: "application/pidf+xml",
                 version: 3, tupleID: "t\(n)", lastReply: PublicationReply(statusCode: 200, reason: "OK", receivedAt: now - 600),
                 lastFailure: nil, hasPendingUpdate: false, source: .registrations, sharingTag: nil, extraHeaders: [],
-                outboundProxy: nil, sourceBody: body)
+                outboundProxy: nil, sourceBody: body, callID: "p\(n)@lamplighter", fromTag: "f\(n)", cseq: 7)
         }
         let clock = ContinuousClock()
         let start = clock.now
-        for first in stride(from: 0, to: rows, by: 1000) {
-            try await store.upsert((first..<min(first + 1000, rows)).map(snapshot))
+        for first in stride(from: 0, to: rows, by: 10_000) {
+            try await store.upsert((first..<min(first + 10_000, rows)).map(snapshot))
         }
         let upsert = clock.now - start
         let loadStart = clock.now

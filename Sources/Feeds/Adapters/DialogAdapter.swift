@@ -48,14 +48,14 @@ public struct DialogAdapter: Sendable {
         }
     }
 
-    struct Dialog: Sendable, Equatable {
+    struct Dialog: Sendable, Equatable, Codable {
         var event: DialogEvent
         var confirmedAt: Double?
         var updatedAt: Double
     }
 
     /// Where a presentity's publication stands.
-    enum Phase: Sendable, Equatable {
+    enum Phase: Sendable, Equatable, Codable {
         /// It shows at least one dialog.
         case active
         /// Its last dialog went out as terminated at this time.
@@ -64,7 +64,7 @@ public struct DialogAdapter: Sendable {
         case idleSent(Double)
     }
 
-    struct Presentity: Sendable, Equatable {
+    struct Presentity: Sendable, Equatable, Codable {
         var uri: SIPURI
         var event: String
         var dialogs: Set<String> = []
@@ -72,9 +72,14 @@ public struct DialogAdapter: Sendable {
     }
 
     public let options: Options
-    private(set) var dialogs: [String: Dialog] = [:]
-    private(set) var presentities: [String: Presentity] = [:]
-    private var tombstones: [String: Double] = [:]
+    var dialogs: [String: Dialog] = [:]
+    var presentities: [String: Presentity] = [:]
+    /// Ended dialogs' keys and when they ended.
+    var tombstones: [String: Double] = [:]
+    /// Dialog keys (live or tombstoned) changed since their state was last taken for the store.
+    var changedDialogs: Set<String> = []
+    /// Presentity keys changed since then.
+    var changedPresentities: Set<String> = []
 
     public init(options: Options = Options()) {
         self.options = options
@@ -97,9 +102,11 @@ public struct DialogAdapter: Sendable {
         dialog.updatedAt = now
         if event.state == .confirmed, dialog.confirmedAt == nil { dialog.confirmedAt = now }
         dialogs[key] = dialog
+        changedDialogs.insert(key)
         let affected = presentityKeys(of: event)
         for presentity in affected {
             presentities[presentity.key, default: Presentity(uri: presentity.uri, event: presentity.event)].dialogs.insert(key)
+            changedPresentities.insert(presentity.key)
         }
         if event.state == .trying, !options.publishOnTrying {
             return affected.map { .scheduleCheck(key: $0.key, at: now + options.stuckAfter) }
@@ -119,6 +126,7 @@ public struct DialogAdapter: Sendable {
             guard var dialog = dialogs[key] else { continue }
             dialog.event.state = .terminated
             dialogs[key] = dialog
+            changedDialogs.insert(key)
             actions += publishChange(of: key, affected: presentityKeys(of: dialog.event).map(\.key), now: now)
         }
         guard let current = presentities[presentityKey], current.dialogs.isEmpty else { return actions }
@@ -127,10 +135,12 @@ public struct DialogAdapter: Sendable {
             break
         case .terminatedSent(let at) where now >= at + options.idleAfter:
             presentities[presentityKey]?.phase = .idleSent(now)
+            changedPresentities.insert(presentityKey)
             actions.append(.publish(parameters(for: current, body: document(for: current, now: now), expires: lifetime)))
             actions.append(.scheduleCheck(key: presentityKey, at: now + options.removeIdleAfter))
         case .idleSent(let at) where now >= at + options.removeIdleAfter:
             presentities[presentityKey] = nil
+            changedPresentities.insert(presentityKey)
             actions.append(.publish(PublishParameters(
                 presentity: current.uri, event: current.event, expires: 0, source: source(of: current))))
         default:
@@ -142,7 +152,7 @@ public struct DialogAdapter: Sendable {
     var lifetime: Int { options.overrideLifetime ?? options.defaultLifetime }
 
     /// Publishes every affected presentity, then forgets the dialog if it ended.
-    private mutating func publishChange(of dialogKey: String, affected: [String], now: Double) -> [FeedAction] {
+    mutating func publishChange(of dialogKey: String, affected: [String], now: Double) -> [FeedAction] {
         var actions: [FeedAction] = []
         let ended = dialogs[dialogKey]?.event.state == .terminated
         for presentityKey in affected {
@@ -162,11 +172,16 @@ public struct DialogAdapter: Sendable {
                 }
             }
             presentities[presentityKey] = presentity
+            changedPresentities.insert(presentityKey)
         }
         if ended {
             dialogs[dialogKey] = nil
             tombstones[dialogKey] = now
-            tombstones = tombstones.filter { now - $0.value < options.tombstoneLifetime }
+            changedDialogs.insert(dialogKey)
+            for (key, at) in tombstones where now - at >= options.tombstoneLifetime {
+                tombstones[key] = nil
+                changedDialogs.insert(key)
+            }
         }
         return actions
     }
@@ -185,7 +200,7 @@ public struct DialogAdapter: Sendable {
         presentity.event == "dialog;sla" ? .sharedLines : .dialogs
     }
 
-    private func parameters(for presentity: Presentity, body: DialogInfoDocument, expires: Int) -> PublishParameters {
+    func parameters(for presentity: Presentity, body: DialogInfoDocument, expires: Int) -> PublishParameters {
         PublishParameters(
             presentity: presentity.uri, event: presentity.event, body: Array(body.xml().utf8),
             contentType: DialogInfoDocument.contentType, expires: expires, source: source(of: presentity))

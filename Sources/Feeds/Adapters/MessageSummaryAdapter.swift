@@ -4,7 +4,9 @@ import PresenceDocuments
 /// Voicemail counts to message-summary (RFC 3842) publications, one per mailbox; stale counts are dropped.
 public struct MessageSummaryAdapter: Sendable {
     public let lifetime: Int
-    private var orders: [String: EventOrder] = [:]
+    var orders: [String: EventOrder] = [:]
+    /// Mailboxes changed since their state was last taken for the store.
+    var changed: Set<String> = []
 
     public init(lifetime: Int = 3600) {
         self.lifetime = lifetime
@@ -14,6 +16,7 @@ public struct MessageSummaryAdapter: Sendable {
         let key = event.aor.description
         if let last = orders[key], event.order.isOlder(than: last) { return [.dropStale(key: key)] }
         orders[key] = event.order.merged(with: orders[key] ?? EventOrder())
+        changed.insert(key)
         let document = MessageSummaryDocument(
             account: key, newMessages: event.newMessages, oldMessages: event.oldMessages, urgentNew: event.urgentNew,
             urgentOld: event.urgentOld)

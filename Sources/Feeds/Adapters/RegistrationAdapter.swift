@@ -22,7 +22,7 @@ public struct RegistrationAdapter: Sendable {
         }
     }
 
-    struct Contact: Sendable, Equatable {
+    struct Contact: Sendable, Equatable, Codable {
         var uri: String
         var tupleID: String
         var expiresAt: Double
@@ -30,12 +30,12 @@ public struct RegistrationAdapter: Sendable {
         var registeredAt: Double
     }
 
-    struct Stamp: Sendable, Equatable {
+    struct Stamp: Sendable, Equatable, Codable {
         var order: EventOrder
         var at: Double
     }
 
-    struct AOR: Sendable, Equatable {
+    struct AOR: Sendable, Equatable, Codable {
         var uri: SIPURI
         var contacts: [String: Contact] = [:]
         /// The last applied order per contact, deleted ones included (tombstones).
@@ -43,7 +43,9 @@ public struct RegistrationAdapter: Sendable {
     }
 
     public let configuration: Configuration
-    private(set) var aors: [String: AOR] = [:]
+    var aors: [String: AOR] = [:]
+    /// AORs changed since their state was last taken for the store.
+    var changed: Set<String> = []
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -82,27 +84,30 @@ public struct RegistrationAdapter: Sendable {
         }
         purge(&record, now: now)
         aors[key] = record
+        changed.insert(key)
         return publish(record, now: now)
     }
 
     /// Drops contacts that passed their expiry without an update and republishes when any did.
     public mutating func checkDue(_ key: String, now: Double) -> [FeedAction] {
         guard var record = aors[key] else { return [] }
+        let previous = record
         let before = record.contacts.count
         purge(&record, now: now)
         aors[key] = record
+        if record != previous { changed.insert(key) }
         if record.contacts.count == before {
             return record.contacts.values.map(\.expiresAt).min().map { [.scheduleCheck(key: key, at: $0)] } ?? []
         }
         return publish(record, now: now)
     }
 
-    private mutating func purge(_ record: inout AOR, now: Double) {
+    mutating func purge(_ record: inout AOR, now: Double) {
         record.contacts = record.contacts.filter { $0.value.expiresAt > now }
         record.stamps = record.stamps.filter { record.contacts[$0.key] != nil || now - $0.value.at < configuration.tombstoneLifetime }
     }
 
-    private func publish(_ record: AOR, now: Double) -> [FeedAction] {
+    func publish(_ record: AOR, now: Double) -> [FeedAction] {
         let key = record.uri.description
         let document: PIDFDocument
         let expires: Int

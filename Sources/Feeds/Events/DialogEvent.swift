@@ -2,9 +2,9 @@ import PresenceDocuments
 import SIPCore
 
 /// A call-state change (the `dialogs` feed).
-public struct DialogEvent: Sendable, Equatable {
+public struct DialogEvent: Sendable, Equatable, Codable {
     /// A shared line and the appearance the call uses on it.
-    public struct Line: Sendable, Equatable {
+    public struct Line: Sendable, Equatable, Codable {
         public var aor: SIPURI
         public var appearance: Int
 

@@ -1,5 +1,5 @@
 /// Where an event stands in its key's history: `seq` when both events carry one, else `timestamp`.
-public struct EventOrder: Sendable, Equatable {
+public struct EventOrder: Sendable, Equatable, Codable {
     /// Seconds since 1970 at the source.
     public var timestamp: Double?
     /// The source's sequence number for the key.

@@ -32,7 +32,7 @@ public actor PublicationEngine {
         public init(
             machine: PublicationMachine.Configuration = PublicationMachine.Configuration(), hashSize: Int = 9,
             maxPublications: Int = 1_000_000, userAgent: String = "Lamplighter", flushInterval: Duration = .seconds(1),
-            flushBatchSize: Int = 1000, timerResolution: Duration = .milliseconds(100)
+            flushBatchSize: Int = 10_000, timerResolution: Duration = .milliseconds(100)
         ) {
             self.machine = machine
             self.hashSize = hashSize

@@ -1,0 +1,2 @@
+/// A dialog state encodes as its RFC 4235 name.
+extension DialogInfoDocument.State: Codable {}
