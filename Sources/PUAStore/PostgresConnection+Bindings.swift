@@ -1,5 +1,6 @@
 import CLibPQ
 import Dispatch
+import Synchronization
 
 /// A statement prepared once per connection under `name` (PQprepare) and then executed by name.
 public struct PostgresStatement: Sendable, Hashable {
@@ -51,6 +52,20 @@ extension PostgresConnection {
         _ query: String, _ bindings: PostgresBindings, batch: Int = 10_000,
         decode: @escaping @Sendable (borrowing PostgresRowReader) -> T?
     ) async throws(PostgresError) -> (rows: [T], rejected: Int) {
+        let rows = Mutex<[T]>([])
+        let rejected = try await fetchBatches(query, bindings, batch: batch, decode: decode) { decoded in
+            rows.withLock { $0 += decoded }
+        }
+        return (rows.withLock { $0 }, rejected)
+    }
+
+    /// As ``fetchAll(_:_:batch:decode:)``, handing each decoded batch to `deliver` on the connection's thread
+    /// as soon as it is read (so a consumer works on one batch while the next is fetched). Returns the number
+    /// of rows `decode` rejected.
+    public func fetchBatches<T: Sendable>(
+        _ query: String, _ bindings: PostgresBindings, batch: Int = 10_000,
+        decode: @escaping @Sendable (borrowing PostgresRowReader) -> T?, deliver: @escaping @Sendable ([T]) -> Void
+    ) async throws(PostgresError) -> Int {
         try await onQueue { connection throws(PostgresError) in
             func run(_ sql: String, _ bindings: PostgresBindings = PostgresBindings(), binary: Bool = false) throws(PostgresError) -> OpaquePointer {
                 let result = bindings.withParameterArrays { values, lengths, formats in
@@ -60,7 +75,6 @@ extension PostgresConnection {
                 return result!
             }
             PQclear(try run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
-            var rows: [T] = []
             var rejected = 0
             do throws(PostgresError) {
                 PQclear(try run("DECLARE lamplighter_load NO SCROLL CURSOR FOR " + query, bindings))
@@ -69,16 +83,19 @@ extension PostgresConnection {
                     defer { PQclear(result) }
                     let count = PQntuples(result)
                     if count == 0 { break }
+                    var rows: [T] = []
+                    rows.reserveCapacity(Int(count))
                     for row in 0..<count {
                         if let value = decode(PostgresRowReader(result: result, row: row)) { rows.append(value) } else { rejected += 1 }
                     }
+                    deliver(rows)
                 }
                 PQclear(try run("COMMIT"))
             } catch {
                 PQclear(PQexec(connection, "ROLLBACK"))
                 throw error
             }
-            return (rows, rejected)
+            return rejected
         }
     }
 

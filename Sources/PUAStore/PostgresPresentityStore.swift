@@ -93,6 +93,15 @@ public actor PostgresPresentityStore: PresentityStore {
     }
 
     public func loadAll() async throws(PresentityStoreError) -> [PublicationSnapshot] {
+        let (batches, sink) = AsyncStream.makeStream(of: [PublicationSnapshot].self)
+        try await load(into: sink)
+        sink.finish()
+        var all: [PublicationSnapshot] = []
+        for await batch in batches { all += batch }
+        return all
+    }
+
+    public func load(into sink: AsyncStream<[PublicationSnapshot]>.Continuation) async throws(PresentityStoreError) {
         var sql = "SELECT pres_uri, event, pres_id, etag, expires, desired_expires, body, content_type, version, tuple_id, "
             + "last_code, last_reason, extract(epoch FROM last_reply_at)::double precision, source, sharing_tag, extra_headers, "
             + "outbound_proxy, granted_expires, state, source_body, call_id, from_tag, cseq FROM \(quotedTable)"
@@ -102,16 +111,15 @@ public actor PostgresPresentityStore: PresentityStore {
             bindings.append(node)
             bindings.append(Self.textArray(sharingTags))
         }
-        let loaded: (rows: [PublicationSnapshot], rejected: Int)
+        let rejected: Int
         do {
-            loaded = try await connection.fetchAll(sql, bindings) { row in Self.snapshot(row) }
+            rejected = try await connection.fetchBatches(sql, bindings, decode: { row in Self.snapshot(row) }, deliver: { sink.yield($0) })
         } catch {
             throw Self.storeError(error, doing: "loading publications")
         }
-        guard loaded.rejected == 0 else {
-            throw PresentityStoreError(code: .corrupt, context: "\(loaded.rejected) rows of \(table) cannot be read back")
+        guard rejected == 0 else {
+            throw PresentityStoreError(code: .corrupt, context: "\(rejected) rows of \(table) cannot be read back")
         }
-        return loaded.rows
     }
 
     /// Runs the statements, spread over the connections (each connection runs its share in order; each statement

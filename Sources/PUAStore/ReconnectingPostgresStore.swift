@@ -76,6 +76,10 @@ public actor ReconnectingPostgresStore: PresentityStore, FeedStateStore {
         try await using { (store) async throws(PresentityStoreError) in try await store.loadAll() }
     }
 
+    public func load(into sink: AsyncStream<[PublicationSnapshot]>.Continuation) async throws(PresentityStoreError) {
+        try await using { (store) async throws(PresentityStoreError) in try await store.load(into: sink) }
+    }
+
     public func upsert(_ publications: [PublicationSnapshot]) async throws(PresentityStoreError) {
         try await using { (store) async throws(PresentityStoreError) in try await store.upsert(publications) }
     }

@@ -5,9 +5,43 @@ extension PublicationEngine {
     /// ``PublicationMachine/resume(etag:granted:remaining:body:contentType:expires:now:)``): those the server
     /// still holds keep their ETag and refresh on schedule; the others are published once from the stored
     /// body. Versions continue upward and tuple ids stay. Returns how many were resumed and re-published.
+    ///
+    /// The store's batches are resumed while the next ones are read. If the store fails part way, what was
+    /// read stays resumed and the error is thrown.
     @discardableResult
     public func recover() async throws(PresentityStoreError) -> (resumed: Int, republished: Int) {
-        let stored = try await store.loadAll()
+        let (batches, sink) = AsyncStream.makeStream(of: [PublicationSnapshot].self)
+        let store = self.store
+        let loading = Task { () async -> PresentityStoreError? in
+            defer { sink.finish() }
+            do throws(PresentityStoreError) {
+                try await store.load(into: sink)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        var counts = (resumed: 0, republished: 0)
+        var reserved = table.count
+        for await batch in batches {
+            if table.count + batch.count > reserved {
+                reserved = max(2 * reserved, table.count + batch.count, 4096)
+                table.reserveCapacity(reserved)
+            }
+            let (resumed, republished) = resume(batch)
+            counts.resumed += resumed
+            counts.republished += republished
+        }
+        if let error = await loading.value {
+            logger.error("loading stored publications failed part way", metadata: ["error": "\(error)", "resumed": "\(counts.resumed + counts.republished)"])
+            throw error
+        }
+        logger.info("publications recovered", metadata: ["resumed": "\(counts.resumed)", "republished": "\(counts.republished)"])
+        return counts
+    }
+
+    /// Resumes one batch of stored publications (keys already in the table are left alone).
+    private func resume(_ stored: [PublicationSnapshot]) -> (resumed: Int, republished: Int) {
         var resumed = 0
         var republished = 0
         let now = clock()
@@ -41,7 +75,6 @@ extension PublicationEngine {
             execute(actions, on: &record)
             table.insert(record)
         }
-        logger.info("publications recovered", metadata: ["resumed": "\(resumed)", "republished": "\(republished)"])
         return (resumed, republished)
     }
 }

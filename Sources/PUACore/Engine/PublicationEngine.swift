@@ -83,7 +83,7 @@ public actor PublicationEngine {
         transport: any PublishTransport, store: any PresentityStore = InMemoryPresentityStore(), logger: Logger,
         clock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now },
         wallClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
-        makeRandom: @escaping @Sendable () -> any RandomNumberGenerator & Sendable = { SystemRandomNumberGenerator() },
+        makeRandom: @escaping @Sendable () -> any RandomNumberGenerator & Sendable = { JitterRandom() },
         storeObserver: @escaping @Sendable (_ healthy: Bool, _ detail: String) -> Void = { _, _ in }
     ) {
         self.storeObserver = storeObserver

@@ -3,10 +3,19 @@
 public protocol PresentityStore: Sendable {
     /// Every stored publication.
     func loadAll() async throws(PresentityStoreError) -> [PublicationSnapshot]
+    /// Every stored publication, yielded to `sink` in batches as they are read (the caller finishes `sink`).
+    func load(into sink: AsyncStream<[PublicationSnapshot]>.Continuation) async throws(PresentityStoreError)
     /// Inserts or replaces these publications (one batch).
     func upsert(_ publications: [PublicationSnapshot]) async throws(PresentityStoreError)
     /// Deletes these publications (one batch); unknown keys are ignored.
     func delete(_ keys: [PublicationKey]) async throws(PresentityStoreError)
+}
+
+extension PresentityStore {
+    /// One batch of ``loadAll()``, for stores that read everything at once.
+    public func load(into sink: AsyncStream<[PublicationSnapshot]>.Continuation) async throws(PresentityStoreError) {
+        sink.yield(try await loadAll())
+    }
 }
 
 /// A store operation failed.

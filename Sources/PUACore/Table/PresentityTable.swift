@@ -20,6 +20,15 @@ public struct PresentityTable: Sendable {
     }
 
     /// Inserts or replaces the record under its key.
+    /// Makes room for `total` records spread over the buckets, so a bulk load (recovery) does not grow each
+    /// bucket step by step.
+    mutating func reserveCapacity(_ total: Int) {
+        let perBucket = total / max(1, buckets.count) * 5 / 4 + 1
+        for index in buckets.indices where buckets[index].capacity < perBucket {
+            buckets[index].reserveCapacity(perBucket)
+        }
+    }
+
     mutating func insert(_ record: PublicationRecord) {
         let bucket = index.bucket(of: record.key)
         if buckets[bucket].updateValue(record, forKey: record.key) == nil { count += 1 }
