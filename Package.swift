@@ -123,7 +123,7 @@ let package = Package(
         ),
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
         .testTarget(
-            name: "SIPStackTests", dependencies: ["SIPStack", "LamplighterTestSupport"], resources: [.copy("Resources")],
+            name: "SIPStackTests", dependencies: ["SIPStack", "PUAStore", "LamplighterTestSupport"], resources: [.copy("Resources")],
             swiftSettings: swiftSettings),
         .testTarget(name: "PresenceDocumentsTests", dependencies: ["PresenceDocuments"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
         .testTarget(name: "PUACoreTests", dependencies: ["PUACore", "LamplighterTestSupport"], swiftSettings: swiftSettings),

@@ -693,7 +693,8 @@ ll_run_kamailio() {
 # LL_KAMAILIO_PORT (set LL_KAMAILIO_PORT to move it), its tables in this stack's PostgreSQL.
 ll_start_kamailio() {
 	ll_run_kamailio kamailio "$LL_KAM_DIR" "$LL_KAMAILIO_CFG" "$LL_KAMAILIO_PORT" \
-		-A "LL_DB_URL=\"postgres://kamailio:kamailio@127.0.0.1:$LL_PG_PORT/kamailio\""
+		-A "LL_DB_URL=\"postgres://kamailio:kamailio@127.0.0.1:$LL_PG_PORT/kamailio\"" \
+		-A "LL_SQLCON=\"ca=>postgres://kamailio:kamailio@127.0.0.1:$LL_PG_PORT/kamailio\""
 }
 
 # ll_start_registrar: the registrar Kamailio (deploy/kamailio/registrar.cfg)

@@ -37,6 +37,25 @@ public struct PublishRequest: Sendable, Equatable {
         self.contentType = contentType
         self.expires = expires
     }
+
+    /// What a request does (RFC 3903 section 4).
+    public enum Kind: String, Sendable, CaseIterable {
+        /// No `SIP-If-Match`: creates the publication.
+        case initial
+        /// A new body for an existing publication.
+        case modify
+        /// Extends an existing publication's lifetime, no body.
+        case refresh
+        /// `Expires: 0`: ends it.
+        case remove
+    }
+
+    /// This request's kind.
+    public var kind: Kind {
+        if ifMatch == nil { return .initial }
+        if expires == 0 { return .remove }
+        return body == nil ? .refresh : .modify
+    }
 }
 
 /// Why a PUBLISH failed, for logs, metrics and callbacks.

@@ -2,6 +2,7 @@ import Foundation
 import LamplighterTestSupport
 import Logging
 import NIOCore
+import PUAStore
 import SIPCore
 import Testing
 @testable import SIPStack
@@ -55,6 +56,50 @@ import Testing
         removal.headers.add("SIP-If-Match", etag)
         #expect(try await endpoint.send(removal, to: try kamailio).statusCode == 200)
         await endpoint.close()
+    }
+
+    /// The presentity rows of `user` (event presence): sender and body.
+    func rows(of user: String) async throws -> [(sender: String, body: String)] {
+        let database = try await TestServices.postgres(url: TestServices.kamailioDatabaseURL)
+        defer { Task { await database.close() } }
+        let result = try await database.query(
+            "SELECT sender, convert_from(body, 'UTF8') AS body FROM presentity WHERE username = $1 AND event = 'presence' ORDER BY id", [user])
+        return result.rows.map { ($0[0] ?? "", $0[1] ?? "") }
+    }
+
+    @Test func aPublishWithoutIfMatchReplacesTheRowsOfItsOwnCallID() async throws {
+        let endpoint = try await SIPEndpoint.bind(host: "127.0.0.1", port: 0, logger: logger)
+        defer { Task { await endpoint.close() } }
+        let user = UniqueNames.make("replace")
+        let callID = "p\(SIPEndpoint.newToken(prefix: ""))@lamplighter"
+        var initial = try publish(user: user, expires: 600)
+        initial.headers.set("Call-ID", callID)
+        let first = try await endpoint.send(initial, to: try kamailio)
+        #expect(first.statusCode == 200)
+        // A modification the server applies; suppose the publisher crashes before storing the new entity-tag.
+        var modify = try publish(user: user, expires: 600, basic: "closed")
+        modify.headers.set("Call-ID", callID)
+        modify.headers.set("CSeq", "2 PUBLISH")
+        modify.headers.add("SIP-If-Match", try #require(first.headers.sipETag))
+        #expect(try await endpoint.send(modify, to: try kamailio).statusCode == 200)
+        #expect(try await rows(of: user).map(\.sender) == ["sip:\(callID)"])
+
+        // After its restart it publishes afresh with the same Call-ID: its stale row goes, the new one stays.
+        var again = try publish(user: user, expires: 600, basic: "open")
+        again.headers.set("Call-ID", callID)
+        again.headers.set("CSeq", "3 PUBLISH")
+        #expect(try await endpoint.send(again, to: try kamailio).statusCode == 200)
+        var stored = try await rows(of: user)
+        #expect(stored.count == 1)
+        #expect(stored.first?.body.contains("<basic>open</basic>") == true)
+
+        // Another publisher of the same presentity (another Call-ID) keeps its row; so does this one.
+        var other = try publish(user: user, expires: 600, basic: "closed")
+        other.headers.set("Call-ID", "q\(SIPEndpoint.newToken(prefix: ""))@phone.example")
+        #expect(try await endpoint.send(other, to: try kamailio).statusCode == 200)
+        stored = try await rows(of: user)
+        #expect(stored.count == 2)
+        #expect(Set(stored.map(\.sender)).contains("sip:\(callID)"))
     }
 
     @Test func aWatcherIsNotifiedOfThePublishedState() async throws {

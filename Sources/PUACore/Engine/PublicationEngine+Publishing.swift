@@ -183,7 +183,8 @@ extension PublicationEngine {
         let nextHop = record.outboundProxy
         let transport = self.transport
         transactionsInFlight += 1
-        metrics.sent.increment()
+        metrics.sent[request.kind]?.increment()
+        logger.debug("PUBLISH sent", metadata: ["publication": "\(key)", "kind": "\(request.kind.rawValue)", "cseq": "\(record.cseq)"])
         Task.detached {
             let result: Result<SIPResponse, SIPTransactionError>
             do throws(SIPTransactionError) {
