@@ -51,6 +51,13 @@ public struct PostgresBindings: Sendable {
         formats.append(0)
     }
 
+    /// A `text[]` literal of `values`, to bind as one parameter (`$1::text[]`): each element quoted, with
+    /// backslashes and quotes escaped as the array syntax wants.
+    public static func textArray(_ values: [String]) -> String {
+        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+            .joined(separator: ",") + "}"
+    }
+
     /// Calls `body` with libpq's parameter arrays (values, lengths, formats), valid only inside it.
     func withParameterArrays<R>(
         _ body: (UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> R

@@ -109,7 +109,7 @@ public actor PostgresPresentityStore: PresentityStore {
         if let node, !loadsEveryNode {
             sql += " WHERE node = $1 OR node IS NULL OR sharing_tag = ANY($2::text[])"
             bindings.append(node)
-            bindings.append(Self.textArray(sharingTags))
+            bindings.append(PostgresBindings.textArray(sharingTags))
         }
         let rejected: Int
         do {
@@ -209,12 +209,6 @@ public actor PostgresPresentityStore: PresentityStore {
                 + "WHERE p.pres_uri = d.pres_uri AND p.event = d.event AND p.pres_id = d.pres_id")
         statements[name] = statement
         return statement
-    }
-
-    /// A text[] literal of `values` (bound as one parameter, each element quoted).
-    static func textArray(_ values: [String]) -> String {
-        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
-            .joined(separator: ",") + "}"
     }
 
     // MARK: - Rows

@@ -166,7 +166,7 @@ public final class Sipp: @unchecked Sendable {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UniqueNames.make("sipp"))
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
-            let port = try freePort()
+            let port = try FreePort.udp()
             var commandLine = [
                 executable, "-sf", scenarioFile.path,
                 "-t", "u1", "-i", "127.0.0.1", "-p", String(port), "-bind_local",
@@ -287,25 +287,6 @@ public final class Sipp: @unchecked Sendable {
             inodes.insert(String(target.dropFirst("socket:[".count).dropLast()))
         }
         return inodes
-    }
-
-    /// A UDP port of 127.0.0.1 that is free right now.
-    private static func freePort() throws -> Int {
-        for _ in 0..<20 {
-            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-            guard fd >= 0 else { break }
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = 0
-            address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-            }
-            if bound { return Int(UInt16(bigEndian: address.sin_port)) }
-        }
-        throw Failure(message: "no free UDP port on 127.0.0.1 (errno \(errno))")
     }
 
     // MARK: - Watcher

@@ -81,9 +81,10 @@ final class WatchedProcess: @unchecked Sendable {
     ///   - standardError: file receiving its standard error; nil: the same file (and file offset) as
     ///     standard output.
     ///   - permissions: of the files created for standard output and error.
+    ///   - environment: the command's environment; nil: the test process's.
     static func spawn(
         _ command: [String], workingDirectory: String? = nil, pidFile: String? = nil, standardOutput: String,
-        standardError: String? = nil, permissions: mode_t = 0o600
+        standardError: String? = nil, permissions: mode_t = 0o600, environment: [String: String]? = nil
     ) throws -> WatchedProcess {
         let output = open(standardOutput, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, permissions)
         guard output >= 0 else { throw SpawnFailure(message: "cannot write \(standardOutput) (errno \(errno))") }
@@ -128,8 +129,12 @@ final class WatchedProcess: @unchecked Sendable {
         let arguments = ["/bin/sh", "-c", watchdog, "sh", workingDirectory ?? "", pidFile ?? ""] + command
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        let envp: [UnsafeMutablePointer<CChar>?]? = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+        defer { envp?.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ)
+        let spawned = envp.map { envp in
+            envp.withUnsafeBufferPointer { posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, $0.baseAddress) }
+        } ?? posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ)
         guard spawned == 0 else {
             close(lifelineEnds[1])
             throw SpawnFailure(message: "posix_spawn /bin/sh failed (error \(spawned))")
