@@ -138,6 +138,6 @@ let package = Package(
             dependencies: ["StatusServer", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "lamplighterTests", dependencies: ["lamplighter", "PUAStore", "LamplighterTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "lamplighterTests", dependencies: ["lamplighter", "PUAStore", "Feeds", "LamplighterTestSupport"], swiftSettings: swiftSettings),
     ]
 )

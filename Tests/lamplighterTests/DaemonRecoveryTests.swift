@@ -1,5 +1,6 @@
 import Foundation
 import LamplighterTestSupport
+import Feeds
 import PUAStore
 import Testing
 
@@ -10,7 +11,9 @@ import Testing
     /// A daemon with its own table, node, stream and consumer group; state written every second.
     struct Setup {
         let prefix = UniqueNames.make("rec")
-        var table: String { "pua_\(prefix)" }
+        var databaseURL = TestServices.databaseURL
+        var ownTable = true
+        var table: String { ownTable ? "pua_\(prefix)" : "pua" }
         var stream: String { "\(prefix):registrations" }
         var node: String { "node-\(prefix)" }
 
@@ -22,7 +25,7 @@ import Testing
             default_expires = 3600
 
             [database]
-            url = "\(TestServices.databaseURL)"
+            url = "\(databaseURL)"
             table = "\(table)"
 
             [cluster]
@@ -59,6 +62,39 @@ import Testing
 
         func user(_ n: Int) -> String { "\(prefix)u\(n)" }
         func aor(_ n: Int) -> String { "sip:\(user(n))@127.0.0.1" }
+    }
+
+    /// Appends one registration event to the setup's stream.
+    static func send(_ redis: RedisConnection, _ setup: Setup, _ kind: String, _ n: Int, contact: String, seq: Int) async throws {
+        _ = try await redis.command([
+            "XADD", setup.stream, "*", "payload",
+            event(kind, setup.aor(n), contact: "sip:\(setup.user(n))@192.0.2.\(contact):5060", seq: seq),
+        ])
+    }
+
+    /// The users of `users` whose lamp at Kamailio is not what `expected` says (open, and with which of the
+    /// contacts 192.0.2.1-3), as "user: rows" lines; exactly one live row each is expected.
+    static func wrongLamps(
+        _ users: Range<Int>, _ setup: Setup, _ kamailio: PostgresConnection, expected: (Int) -> (open: Bool, contacts: [String])
+    ) async throws -> [String] {
+        var wrong: [String] = []
+        for n in users {
+            let rows = try await presentity(setup.user(n), kamailio)
+            let want = expected(n)
+            let body = rows.first ?? ""
+            let right = rows.count == 1 && body.contains(want.open ? "<basic>open</basic>" : "<basic>closed</basic>")
+                && !body.contains(want.open ? "<basic>closed</basic>" : "<basic>open</basic>")
+                && ["192.0.2.1", "192.0.2.2", "192.0.2.3"].allSatisfy { body.contains("@\($0):") == want.contacts.contains($0) }
+            if !right { wrong.append("\(setup.user(n)): \(rows)") }
+        }
+        return wrong
+    }
+
+    /// Initial PUBLISHes (no SIP-If-Match) the log shows for `aor`.
+    static func initialPublishes(_ log: String, _ aor: String) -> Int {
+        log.split(separator: "\n").filter {
+            $0.contains("PUBLISH sent") && $0.contains("kind=initial") && $0.contains("publication=\(aor) ")
+        }.count
     }
 
     /// One registration event as the registrar publishes it.
@@ -106,7 +142,7 @@ import Testing
         var seq = 0
         func send(_ kind: String, _ n: Int, _ contact: String) async throws {
             seq += 1
-            _ = try await redis.command(["XADD", setup.stream, "*", "payload", Self.event(kind, setup.aor(n), contact: "sip:\(setup.user(n))@192.0.2.\(contact):5060", seq: seq)])
+            try await Self.send(redis, setup, kind, n, contact: contact, seq: seq)
         }
 
         // Wave 1: 25 AORs with two phones each; wait until Kamailio shows them and their state is stored.
@@ -157,16 +193,7 @@ import Testing
         }
         var wrong: [String] = []
         let settled = try await Self.eventually {
-            wrong = []
-            for n in 0..<25 {
-                let rows = try await Self.presentity(setup.user(n), kamailio)
-                let want = expected(n)
-                let body = rows.first ?? ""
-                let right = rows.count == 1 && body.contains(want.open ? "<basic>open</basic>" : "<basic>closed</basic>")
-                    && !body.contains(want.open ? "<basic>closed</basic>" : "<basic>open</basic>")
-                    && ["192.0.2.1", "192.0.2.2", "192.0.2.3"].allSatisfy { body.contains("@\($0):") == want.contacts.contains($0) }
-                if !right { wrong.append("\(setup.user(n)): \(rows)") }
-            }
+            wrong = try await Self.wrongLamps(0..<25, setup, kamailio, expected: expected)
             return wrong.isEmpty
         }
         #expect(settled, "lamps at Kamailio after the restart:\n\(wrong.joined(separator: "\n"))")
@@ -175,9 +202,7 @@ import Testing
         // that expired while the daemon was down.
         let log = daemon.log(run: run)
         for n in 0..<25 {
-            let initial = log.split(separator: "\n").filter {
-                $0.contains("PUBLISH sent") && $0.contains("kind=initial") && $0.contains("publication=\(setup.aor(n)) ")
-            }.count
+            let initial = Self.initialPublishes(log, setup.aor(n))
             #expect(initial <= 1, "\(setup.user(n)) got \(initial) initial PUBLISHes")
             if n >= 20 { #expect(initial == 1, "\(setup.user(n)) expired while down") }
         }
