@@ -271,14 +271,17 @@ enum ConfigurationSchema {
 
     private static func parseURL(_ raw: ConfigurationKey.RawValue, schemes: Set<String>) throws(ConfigurationKeyRejection) -> ServiceURL {
         guard case .string(let text) = raw else { preconditionFailure("kind checked before apply") }
+        let allowed = "a URL \(schemes.sorted().map { "\($0)://" }.joined(separator: " or "))[user[:password]@]host[:port][/name][?options]"
+        let url: ServiceURL
         do {
-            return try ServiceURL(parsing: text, schemes: schemes)
+            url = try ServiceURL(parsing: text, schemes: schemes)
         } catch {
-            throw ConfigurationKeyRejection(
-                code: .invalidValue,
-                allowed: "a URL \(schemes.sorted().map { "\($0)://" }.joined(separator: " or "))[user[:password]@]host[:port][/name]",
-                detail: error.reason)
+            throw ConfigurationKeyRejection(code: .invalidValue, allowed: allowed, detail: error.reason)
         }
+        if ["postgresql", "postgres"].contains(url.scheme), let problem = PostgresURLOptions.problem(in: url.query) {
+            throw ConfigurationKeyRejection(code: .invalidValue, allowed: allowed + " with libpq options such as sslmode", detail: problem)
+        }
+        return url
     }
 
     private static func serviceURL(

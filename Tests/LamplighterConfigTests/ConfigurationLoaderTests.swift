@@ -104,6 +104,30 @@ import Testing
         expectError(text, code: .invalidValue, key: "database.url", mentioning: [reason, "test.toml:2", "postgresql://"])
     }
 
+    @Test func acceptsLibpqTLSOptions() throws {
+        let ca = FileManager.default.temporaryDirectory.appendingPathComponent("ll-ca-\(getpid()).crt")
+        try "not checked here".write(to: ca, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: ca) }
+        let url = "postgresql://u:p@127.0.0.1:5432/db?sslmode=verify-full&sslrootcert=\(ca.path)&connect_timeout=3"
+        let loaded = try load("[database]\nurl = \"\(url)\"\n[sip]\npresence_server = \"sip:127.0.0.1\"\n")
+        #expect(loaded.configuration.database.url?.original == url, "handed to libpq as written")
+        #expect(loaded.configuration.database.url?.query == "sslmode=verify-full&sslrootcert=\(ca.path)&connect_timeout=3")
+    }
+
+    @Test(arguments: [
+        ("sslmode=on", "sslmode 'on' is not one of disable, allow, prefer, require, verify-ca, verify-full"),
+        ("sslmod=require", "unknown option 'sslmod'"),
+        ("sslmode=verify-full", "give the CA file"),
+        ("sslmode=verify-ca&sslrootcert=/nonexistent/ca.crt", "sslrootcert '/nonexistent/ca.crt' is not a readable file"),
+        ("sslmode=require&sslmode=disable", "option 'sslmode' given twice"),
+        ("connect_timeout=soon", "connect_timeout 'soon'"),
+        ("sslmode", "is not name=value"),
+    ])
+    func rejectsBadLibpqOptions(query: String, reason: String) {
+        let text = "[database]\nurl = \"postgresql://u:p@127.0.0.1/db?\(query)\"\n[sip]\npresence_server = \"sip:127.0.0.1\"\n"
+        expectError(text, code: .invalidValue, key: "database.url", mentioning: [reason, "test.toml:2", "sslmode"])
+    }
+
     @Test func neverShowsThePasswordOfAMalformedURL() {
         do {
             _ = try load("[database]\nurl = \"postgresql://u:hunter2@h:bad/db\"\n")

@@ -71,3 +71,38 @@ import Testing
         await db.close()
     }
 }
+
+/// `database.url` with libpq's sslmode against the test PostgreSQL, which deploy/lib.sh runs with TLS on (a
+/// self-signed certificate for 127.0.0.1, its copy in LAMPLIGHTER_TEST_POSTGRES_CA).
+@Suite struct PostgresTLSTests {
+    static var ca: String { ProcessInfo.processInfo.environment["LAMPLIGHTER_TEST_POSTGRES_CA"] ?? "" }
+
+    func url(host: String = "127.0.0.1", _ options: String) throws -> String {
+        let base = TestServices.databaseURL
+        let rest = try #require(base.range(of: "@127.0.0.1")).upperBound
+        return base[..<base.range(of: "@127.0.0.1")!.lowerBound] + "@\(host)" + base[rest...] + "?" + options
+    }
+
+    func encrypted(_ connection: PostgresConnection) async throws -> Bool {
+        try await connection.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").rows.first?.first == "t"
+    }
+
+    @Test func verifyFullConnectsOverTLSWithTheServersCA() async throws {
+        let connection = try await PostgresConnection.connect(url: try url("sslmode=verify-full&sslrootcert=\(Self.ca)"))
+        #expect(try await encrypted(connection))
+        await connection.close()
+        let plain = try await PostgresConnection.connect(url: try url("sslmode=disable"))
+        #expect(try await encrypted(plain) == false)
+        await plain.close()
+    }
+
+    @Test func verifyFullRefusesAServerWhoseNameDoesNotMatch() async throws {
+        // The certificate names 127.0.0.1; "localhost" reaches the same server under another name.
+        await #expect {
+            _ = try await PostgresConnection.connect(url: try url(host: "localhost", "sslmode=verify-full&sslrootcert=\(Self.ca)"))
+        } throws: { error in
+            guard let error = error as? PostgresError else { return false }
+            return error.code == .connectFailed && error.message.contains("does not match host name")
+        }
+    }
+}
