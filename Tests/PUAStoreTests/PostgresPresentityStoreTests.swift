@@ -167,3 +167,57 @@ import Testing
         #expect(try await store.loadAll().contains { $0.key == key } == false)
     }
 }
+
+/// The feed adapters' state in `pua_feed_state` (shared by tests: each uses a node name of its own).
+@Suite struct PostgresFeedStateTests {
+    @Test func entriesAreWrittenReplacedDeletedAndLoadedPerNode() async throws {
+        let connection = try await TestServices.postgres()
+        let node = UniqueNames.make("fs-node")
+        let other = UniqueNames.make("fs-other")
+        defer {
+            Task {
+                _ = try? await connection.query("DELETE FROM pua_feed_state WHERE node = ANY($1::text[])", [PostgresBindings.textArray([node, other])])
+                await connection.close()
+            }
+        }
+        let store = PostgresPresentityStore(connection: connection, node: node)
+        let elsewhere = PostgresPresentityStore(connection: connection, node: other)
+        let aor = "sip:\(node)@127.0.0.1"
+        let first = FeedStateRecord(feed: "registrations", key: aor, state: Array(#"{"uri":"\#(aor)","contacts":{}}"#.utf8))
+        let dialog = FeedStateRecord(feed: "dialogs", key: "call;tag", state: Array(#"{"endedAt":1790000001}"#.utf8))
+        try await store.writeFeedState([first, dialog], deleting: [])
+        try await elsewhere.writeFeedState([FeedStateRecord(feed: "mwi", key: "sip:\(other)@127.0.0.1", state: Array("{}".utf8))], deleting: [])
+
+        var loaded = try await store.loadFeedState()
+        #expect(Set(loaded.map(\.id)) == [first.id, dialog.id], "only this node's entries")
+        // Stored as JSONB: read back equal as JSON, and queryable by operators.
+        let contacts = try await connection.query(
+            "SELECT state->>'uri' FROM pua_feed_state WHERE feed = 'registrations' AND key = $1", [aor])
+        #expect(contacts.rows == [[aor]])
+
+        var replaced = first
+        replaced.state = Array(#"{"uri":"\#(aor)","contacts":{"sip:a@192.0.2.1":{"expiresAt":1}}}"#.utf8)
+        try await store.writeFeedState([replaced], deleting: [dialog.id])
+        loaded = try await store.loadFeedState()
+        #expect(loaded.map(\.id) == [first.id])
+        let json = String(decoding: try #require(loaded.first).state, as: UTF8.self)
+        #expect(json.contains("192.0.2.1"))
+    }
+
+    @Test func anEntryForATableNoAdapterKeepsIsRejectedByTheDatabase() async throws {
+        let connection = try await TestServices.postgres()
+        defer { Task { await connection.close() } }
+        let store = PostgresPresentityStore(connection: connection, node: UniqueNames.make("fs-bad"))
+        await #expect {
+            try await store.writeFeedState([FeedStateRecord(feed: "calendars", key: "k", state: Array("{}".utf8))], deleting: [])
+        } throws: { error in
+            guard let error = error as? PresentityStoreError else { return false }
+            return error.code == .rejected && error.context.contains("23514")
+        }
+        await #expect {
+            try await store.writeFeedState([FeedStateRecord(feed: "mwi", key: "k", state: Array("{not json".utf8))], deleting: [])
+        } throws: { error in
+            (error as? PresentityStoreError)?.code == .rejected
+        }
+    }
+}
