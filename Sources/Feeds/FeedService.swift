@@ -248,5 +248,11 @@ public struct FeedIngestService: Service {
         } onGracefulShutdown: {
             stop()
         }
+        // consume() ended with a final state flush, which released the last acknowledgements.
+        do {
+            try await reader?.sendPendingAcknowledgements()
+        } catch {
+            logger.warning("the last stream entries were not acknowledged; they are delivered again at the next start", metadata: ["error": "\(error)"])
+        }
     }
 }

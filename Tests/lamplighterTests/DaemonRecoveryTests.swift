@@ -13,6 +13,7 @@ import Testing
         let prefix = UniqueNames.make("rec")
         var databaseURL = TestServices.databaseURL
         var ownTable = true
+        var updatePeriod = 1
         var table: String { ownTable ? "pua_\(prefix)" : "pua" }
         var stream: String { "\(prefix):registrations" }
         var node: String { "node-\(prefix)" }
@@ -20,7 +21,7 @@ import Testing
         func configuration(sipPort: Int, statusPort: Int) -> String {
             """
             [pua]
-            update_period = 1
+            update_period = \(updatePeriod)
             min_expires = 60
             default_expires = 3600
 
@@ -119,6 +120,42 @@ import Testing
             try await Task.sleep(for: .milliseconds(100))
         }
         return try await condition()
+    }
+
+    @Test func aGracefulStopWritesEverythingBeforeExit() async throws {
+        // Nothing is written on the timer: only the shutdown can have written it.
+        let setup = {
+            var setup = Setup()
+            setup.updatePeriod = 3600
+            return setup
+        }()
+        let database = try await TestServices.postgres()
+        let kamailio = try await TestServices.postgres(url: TestServices.kamailioDatabaseURL)
+        let redis = try await TestServices.redis()
+        try await database.executeScript("CREATE TABLE \(setup.table) (LIKE pua INCLUDING ALL)")
+        defer {
+            Task {
+                try? await database.executeScript("DROP TABLE \(setup.table)")
+                _ = try? await database.query("DELETE FROM pua_feed_state WHERE node = $1", [setup.node])
+                await database.close()
+                await kamailio.close()
+                await redis.close()
+            }
+        }
+        let daemon = try LamplighterDaemon(
+            name: "graceful", configuration: setup.configuration(sipPort: try FreePort.udp(), statusPort: try FreePort.tcp()))
+        try await daemon.start()
+        for n in 0..<10 { try await Self.send(redis, setup, "contact-insert", n, contact: "1", seq: n + 1) }
+        #expect(try await Self.eventually {
+            try await Self.wrongLamps(0..<10, setup, kamailio) { _ in (true, ["192.0.2.1"]) }.isEmpty
+        })
+        await daemon.stop()
+        let rows = try await database.query("SELECT count(*) FROM \(setup.table) WHERE etag IS NOT NULL AND node = $1", [setup.node])
+        let state = try await database.query("SELECT count(*) FROM pua_feed_state WHERE node = $1", [setup.node])
+        #expect(rows.rows.first?.first == "10" && state.rows.first?.first == "10", "written at SIGTERM")
+        let pending = try await redis.command(["XPENDING", setup.stream, setup.prefix])
+        guard case .array(let summary) = pending else { Issue.record("XPENDING answered \(pending)"); return }
+        #expect(summary.first == .integer(0), "every entry acknowledged at SIGTERM: \(pending)")
     }
 
     @Test func aKilledDaemonRestartsWithEveryLampRightAndNoStormOfInitialPublishes() async throws {

@@ -52,6 +52,31 @@ public final class RedisStreamReader: Sendable {
         }
     }
 
+    /// Sends the acknowledgements still waiting over a connection of its own: after ``stop()``, once the
+    /// feed service has stored the state of the last entries, so a graceful restart does not deliver them again.
+    /// Returns how many entries were acknowledged.
+    @discardableResult
+    public func sendPendingAcknowledgements() async throws(RedisError) -> Int {
+        let acks = pendingAcks.withLock { acks -> [String: [String]] in
+            defer { acks.removeAll() }
+            return acks
+        }
+        guard !acks.isEmpty else { return 0 }
+        let connection = try await RedisConnection.connect(to: endpoint)
+        var sent = 0
+        do throws(RedisError) {
+            for (stream, ids) in acks {
+                _ = try await connection.command(["XACK", stream, group] + ids)
+                sent += ids.count
+            }
+        } catch {
+            await connection.close()
+            throw error
+        }
+        await connection.close()
+        return sent
+    }
+
     private func command(_ arguments: [String], _ context: UnsafeMutablePointer<redisContext>) -> Result<RedisReply, RedisError> {
         RedisConnection.execute(arguments.map { Array($0.utf8) }, on: context, endpoint: endpoint)
     }
