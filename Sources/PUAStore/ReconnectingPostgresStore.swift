@@ -1,7 +1,8 @@
 import PUACore
 
 /// A ``PostgresPresentityStore`` that survives database outages: without a connection, or after one was lost,
-/// each call tries to connect again (at most once per `retryInterval`) and otherwise fails `unavailable`, so
+/// a call tries to connect again once the backoff allows (`retryInterval`, doubling after each failed attempt
+/// up to `maxRetryInterval`, back to `retryInterval` once connected) and otherwise fails `unavailable`, so
 /// the engine keeps its dirty records and writes them when the database returns.
 public actor ReconnectingPostgresStore: PresentityStore, FeedStateStore {
     let url: String
@@ -12,13 +13,19 @@ public actor ReconnectingPostgresStore: PresentityStore, FeedStateStore {
     /// Connections a flush spreads its statements over.
     let connectionCount: Int
     let retryInterval: Duration
+    let maxRetryInterval: Duration
+    let clock: @Sendable () -> ContinuousClock.Instant
     private var store: PostgresPresentityStore?
     private var connections: [PostgresConnection] = []
-    private var lastAttempt: ContinuousClock.Instant?
+    /// No connection attempt before this.
+    private var nextAttempt: ContinuousClock.Instant?
+    /// The wait after the next failed attempt.
+    private var backoff: Duration
 
     public init(
         url: String, table: String, node: String? = nil, sharingTags: [String] = [], loadsEveryNode: Bool = false, connections: Int = 2,
-        retryInterval: Duration = .seconds(2)
+        retryInterval: Duration = .seconds(1), maxRetryInterval: Duration = .seconds(10),
+        clock: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
     ) {
         self.url = url
         self.table = table
@@ -27,6 +34,9 @@ public actor ReconnectingPostgresStore: PresentityStore, FeedStateStore {
         self.loadsEveryNode = loadsEveryNode
         self.connectionCount = max(1, connections)
         self.retryInterval = retryInterval
+        self.maxRetryInterval = max(maxRetryInterval, retryInterval)
+        self.clock = clock
+        backoff = retryInterval
     }
 
     /// True while a connection is up (for the status board).
@@ -34,10 +44,10 @@ public actor ReconnectingPostgresStore: PresentityStore, FeedStateStore {
 
     private func current() async throws(PresentityStoreError) -> PostgresPresentityStore {
         if let store { return store }
-        if let lastAttempt, ContinuousClock.now - lastAttempt < retryInterval {
-            throw PresentityStoreError(code: .unavailable, context: "PostgreSQL unreachable; next attempt within \(retryInterval)")
+        let now = clock()
+        if let nextAttempt, now < nextAttempt {
+            throw PresentityStoreError(code: .unavailable, context: "PostgreSQL unreachable; next attempt within \(nextAttempt - now)")
         }
-        lastAttempt = .now
         var opened: [PostgresConnection] = []
         do {
             for _ in 0..<connectionCount { opened.append(try await PostgresConnection.connect(url: url)) }
@@ -47,12 +57,16 @@ public actor ReconnectingPostgresStore: PresentityStore, FeedStateStore {
                 return store
             }
             connections = opened
+            nextAttempt = nil
+            backoff = retryInterval
             let store = PostgresPresentityStore(connections: opened, table: table, node: node, sharingTags: sharingTags,
                 loadsEveryNode: loadsEveryNode)
             self.store = store
             return store
         } catch {
             for connection in opened { await connection.close() }
+            nextAttempt = clock() + backoff
+            backoff = min(backoff * 2, maxRetryInterval)
             throw PostgresPresentityStore.storeError(error, doing: "connecting")
         }
     }

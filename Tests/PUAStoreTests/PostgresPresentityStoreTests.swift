@@ -1,6 +1,7 @@
 import LamplighterTestSupport
 import PUACore
 import SIPCore
+import Synchronization
 import Testing
 @testable import PUAStore
 
@@ -157,6 +158,28 @@ import Testing
             (error as? PresentityStoreError)?.context.contains("next attempt within") == true
         }
         #expect(await store.isConnected == false)
+    }
+
+    @Test func reconnectionAttemptsBackOffExponentiallyUpToTheCap() async throws {
+        let now = Mutex(ContinuousClock.now)
+        let store = ReconnectingPostgresStore(
+            url: "postgresql://lamplighter@127.0.0.1:1/lamplighter?connect_timeout=1", table: "pua", retryInterval: .seconds(1),
+            maxRetryInterval: .seconds(4), clock: { now.withLock { $0 } })
+        func attempt() async -> String {
+            do {
+                try await store.delete([])
+                return "connected"
+            } catch {
+                return error.context
+            }
+        }
+        // Each failed attempt doubles the wait (1, 2, 4, then capped at 4); calls in between do not try.
+        for wait in [1, 2, 4, 4] {
+            #expect(await attempt().hasPrefix("connecting"), "an attempt is made")
+            now.withLock { $0 += .seconds(wait) - .milliseconds(1) }
+            #expect(await attempt().contains("next attempt within"), "no attempt \(wait) s minus 1 ms later")
+            now.withLock { $0 += .milliseconds(1) }
+        }
     }
 
     @Test func itConnectsOnFirstUse() async throws {

@@ -52,7 +52,9 @@ extension ResolutionTests {
 
         @Test func answersToTheRetryAreAccepted() async throws {
             let server = try await ScriptedDNSServer.start { query, index in index == 0 ? [] : [ScriptedDNSServer.emptyResponse(to: query)] }
-            let message = try await client(server.address).query("pbx.test", type: .a)
+            // Half a second per attempt: the first goes unanswered by design, and the answer to the retry must
+            // not miss its window on a loaded machine (0.15 s did once in CI).
+            let message = try await client(server.address, timeout: .milliseconds(500)).query("pbx.test", type: .a)
             #expect(message.isResponse && message.question == DNSQuestion(name: "pbx.test", type: .a))
             #expect(server.received.count == 2)
             await server.stop()
@@ -71,7 +73,9 @@ extension ResolutionTests {
                     ScriptedDNSServer.emptyResponse(to: query),
                 ]
             }
-            let message = try await client(server.address).query("pbx.test", type: .a)
+            // Half a second per attempt: the first goes unanswered by design, and the answer to the retry must
+            // not miss its window on a loaded machine (0.15 s did once in CI).
+            let message = try await client(server.address, timeout: .milliseconds(500)).query("pbx.test", type: .a)
             #expect(message.question?.type == .a)
             #expect(server.received.count == 1)
             await server.stop()
