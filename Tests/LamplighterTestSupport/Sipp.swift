@@ -432,7 +432,7 @@ public final class Sipp: @unchecked Sendable {
 
     /// The exit status once exited (sipp's, or 128 + the signal that killed it), nil while running. Reaps
     /// the watchdog.
-    private var exitStatus: Int32? { process.exitStatus }
+    public var exitStatus: Int32? { process.exitStatus }
 
     // MARK: - Logs
 
