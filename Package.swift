@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // System libraries (pkg-config names as on Debian 12).
@@ -94,7 +95,9 @@ let package = Package(
         .target(
             name: "StatusServer",
             dependencies: [
+                "PUACore", "SIPCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -105,6 +108,8 @@ let package = Package(
                 "SIPCore", "SIPStack", "PresenceDocuments", "PUACore", "PUAStore", "Feeds", "Cluster",
                 "LamplighterConfig", "StatusServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -135,7 +140,11 @@ let package = Package(
         .testTarget(name: "LamplighterConfigTests", dependencies: ["LamplighterConfig"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StatusServerTests",
-            dependencies: ["StatusServer", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: [
+                "StatusServer", "PUACore", "SIPStack", "LamplighterTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "lamplighterTests", dependencies: ["lamplighter", "PUAStore", "Feeds", "LamplighterTestSupport"], swiftSettings: swiftSettings),

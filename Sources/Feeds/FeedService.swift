@@ -56,6 +56,8 @@ public actor FeedService {
     public private(set) var rejected: [FeedEventError.Reason: Int] = [:]
     /// Events dropped as older than the last applied for their key.
     public private(set) var stale = 0
+    /// Per-feed counters for the status endpoint.
+    var counters: [FeedKind: FeedCounters] = [:]
     /// Acknowledgements of applied stream entries, released once their effect is in the state store.
     var heldAcknowledgements: [@Sendable () -> Void] = []
     /// Adapter state not yet written (entries whose write failed wait here for the next flush).
@@ -87,11 +89,13 @@ public actor FeedService {
             logger.warning("message from an unknown channel", metadata: ["channel": "\(message.source)"])
             return
         }
+        counters[feed, default: FeedCounters(feed: feed)].received += 1
         let event: FeedEvent
         do {
             event = try FeedEvent.decode(message.payload, feed: feed)
         } catch {
             rejected[error.reason, default: 0] += 1
+            counters[feed, default: FeedCounters(feed: feed)].rejected[error.reason, default: 0] += 1
             Counter(label: "lamplighter_feed_events_rejected_total", dimensions: [("feed", feed.rawValue), ("reason", error.reason.rawValue)]).increment()
             logger.warning("feed event rejected", metadata: [
                 "feed": "\(feed)", "field": "\(error.field ?? "-")", "reason": "\(error.reason.rawValue)", "error": "\(error.context)",
@@ -106,6 +110,14 @@ public actor FeedService {
         case .messageSummary(let summary): actions = voicemail.eventReceived(summary)
         }
         applied[feed, default: 0] += 1
+        let timestamp: Double? = switch event {
+        case .registration(let registration): registration.order.timestamp
+        case .dialog(let dialog): dialog.order.timestamp
+        case .messageSummary(let summary): summary.order.timestamp
+        }
+        counters[feed, default: FeedCounters(feed: feed)].applied += 1
+        counters[feed]?.lastEventAt = now
+        counters[feed]?.lagSeconds = timestamp.map { max(0, now - $0) }
         Counter(label: "lamplighter_feed_events_total", dimensions: [("feed", feed.rawValue)]).increment()
         await execute(actions, feed: feed)
     }
@@ -126,6 +138,11 @@ public actor FeedService {
     /// Checks waiting.
     public var pendingChecks: Int { checks.count }
 
+    /// Each configured feed's counters, in feed order.
+    public func feedCounters() -> [FeedCounters] {
+        FeedKind.allCases.filter { configuration.channels[$0] != nil }.map { counters[$0] ?? FeedCounters(feed: $0) }
+    }
+
     func execute(_ actions: [FeedAction], feed: FeedKind) async {
         for action in actions {
             switch action {
@@ -139,6 +156,7 @@ public actor FeedService {
                 checks.push(FeedCheckQueue.Entry(at: at, feed: feed, key: key))
             case .dropStale(let key):
                 stale += 1
+                counters[feed, default: FeedCounters(feed: feed)].stale += 1
                 Counter(label: "lamplighter_feed_events_stale_total", dimensions: [("feed", feed.rawValue)]).increment()
                 logger.info("stale feed event dropped", metadata: ["feed": "\(feed)", "key": "\(key)"])
             }

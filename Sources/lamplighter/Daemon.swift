@@ -2,10 +2,12 @@ import Foundation
 import Feeds
 import LamplighterConfig
 import Logging
+import Metrics
 import NIOCore
 import NIOPosix
 import PUACore
 import PUAStore
+import Prometheus
 import SIPCore
 import SIPStack
 import ServiceLifecycle
@@ -17,13 +19,13 @@ struct Daemon {
     let logger: Logger
 
     func run() async throws {
+        // Before any metric is created: swift-metrics writes to the registry /metrics shows.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let board = StatusBoard(version: LamplighterVersion.current)
         let endpoint = try await Self.startSIP(configuration.sip, logger: logger)
         let resolver = try Self.resolver(configuration.sip, logger: logger)
 
-        let status = StatusHTTPServer.application(
-            board: board, host: configuration.status.listen.host, port: configuration.status.listen.port,
-            logger: Logger(label: "lamplighter.status"))
         let monitor = DependencyMonitor(
             configuration: configuration, board: board, endpoint: endpoint, resolver: resolver, logger: logger)
         let store = Self.store(configuration)
@@ -40,6 +42,20 @@ struct Daemon {
         // Feed state next: lamps whose contacts expired or whose calls changed while the daemon was down are
         // corrected before new events arrive (stream entries not yet acknowledged are delivered again).
         await feeds?.service.restoreState()
+        let node = configuration.cluster.node ?? ProcessInfo.processInfo.hostName
+        let feedReports: (@Sendable () async -> [FeedReport])? = feeds.map { ingest in
+            let service = ingest.service
+            return { await service.feedCounters().map(Self.report) }
+        }
+        let status = StatusHTTPServer.application(
+            board: board,
+            context: StatusContext(
+                cluster: ClusterReport(node: node, id: configuration.cluster.id, sharingTag: configuration.cluster.sharingTag),
+                engine: engine,
+                feeds: feedReports,
+                metrics: registry, adminToken: configuration.status.adminToken),
+            host: configuration.status.listen.host, port: configuration.status.listen.port,
+            logger: Logger(label: "lamplighter.status"))
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: status), .init(service: monitor), .init(service: engine)]
@@ -123,6 +139,14 @@ struct Daemon {
                 }
             }
         }
+    }
+
+    /// A feed's counters as /status shows them.
+    static func report(_ counters: FeedCounters) -> FeedReport {
+        FeedReport(
+            feed: counters.feed.rawValue, received: counters.received, applied: counters.applied,
+            rejected: Dictionary(uniqueKeysWithValues: counters.rejected.map { ($0.key.rawValue, $0.value) }), stale: counters.stale,
+            lastEventAt: counters.lastEventAt, lagSeconds: counters.lagSeconds)
     }
 
     /// Binds the UDP socket and adds TCP and TLS (listening where `sip.listen` says, else outbound only).

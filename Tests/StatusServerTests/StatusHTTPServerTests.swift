@@ -29,14 +29,19 @@ import Testing
                 #expect(raw.contains("\"state\":\"failed\""), "\(raw)")
                 #expect(raw.contains("\"error\":\"connection refused\""), "\(raw)")
             }
+            // Liveness does not depend on the dependencies; readiness does.
             try await client.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body) == "alive\n")
+            }
+            try await client.execute(uri: "/readyz", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
-                #expect(String(buffer: response.body).contains("postgresql"))
+                #expect(String(buffer: response.body).contains(#""name":"postgresql""#))
             }
         }
         await board.update("postgresql", .ready)
         try await app.test(.router) { client in
-            try await client.execute(uri: "/healthz", method: .get) { response in
+            try await client.execute(uri: "/readyz", method: .get) { response in
                 #expect(response.status == .ok)
             }
         }
@@ -50,7 +55,12 @@ import Testing
         try await app.test(.router) { client in
             try await client.execute(uri: "/readyz", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
-                #expect(String(buffer: response.body) == "not ready: store degraded\n")
+                struct NotReady: Decodable {
+                    var ready: Bool
+                    var notReady: [StatusBoard.Component]
+                }
+                let body = try JSONDecoder().decode(NotReady.self, from: Data(buffer: response.body))
+                #expect(body.ready == false && body.notReady.map(\.name) == ["store"] && body.notReady[0].state.name == "degraded")
             }
             try await client.execute(uri: "/status", method: .get) { response in
                 let report = try JSONDecoder().decode(StatusBoard.Report.self, from: Data(buffer: response.body))

@@ -11,4 +11,20 @@ struct EngineMetrics: Sendable {
     let refused = Counter(label: "lamplighter_publish_refused_total")
     let removed = Counter(label: "lamplighter_publish_removed_total")
     let storeErrors = Counter(label: "lamplighter_store_errors_total")
+    /// Failures that will be retried (408, 5xx, timeouts, transport errors).
+    let retries = Counter(label: "lamplighter_publish_retries_total")
+    /// From an update's arrival (a feed event, an admin request) to the 2xx of the PUBLISH carrying it.
+    let updateLatency = Timer(label: "lamplighter_publish_update_latency_seconds", preferredDisplayUnit: .seconds)
+    /// PUBLISH transactions in flight.
+    let inFlight = Gauge(label: "lamplighter_publish_in_flight")
+    /// Publications in the table.
+    let publications = Gauge(label: "lamplighter_publications")
+    /// Duration and size of each write to the store.
+    let flushDuration = Timer(label: "lamplighter_store_flush_seconds", preferredDisplayUnit: .seconds)
+    let flushRecords = Recorder(label: "lamplighter_store_flush_records")
+
+    /// Final replies by status code, and transactions without one by error kind.
+    func reply(_ code: String) {
+        Counter(label: "lamplighter_publish_replies_total", dimensions: [("code", code)]).increment()
+    }
 }

@@ -6,7 +6,13 @@ extension PublicationEngine {
     public func flush() async {
         guard !dirty.isEmpty || !forgotten.isEmpty else { return }
         var failure: PresentityStoreError?
+        let started = clock()
+        let records = dirty.count + forgotten.count
         defer {
+            let took = clock() - started
+            metrics.flushDuration.recordNanoseconds(Int64(took.components.seconds) * 1_000_000_000 + took.components.attoseconds / 1_000_000_000)
+            metrics.flushRecords.record(records)
+            lastWrite = (wallClock(), Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18, records, failure == nil)
             if let failure {
                 storeObserver(false, "publishing from memory; \(unflushedCount) changes wait: \(failure)")
             } else {

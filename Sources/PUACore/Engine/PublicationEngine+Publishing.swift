@@ -89,6 +89,10 @@ extension PublicationEngine {
         if actions.isEmpty, record.machine.requestInFlight != nil {
             record.hasPendingUpdate = true
         }
+        // An update that goes out (now or after the request in flight) starts the latency clock, once.
+        if record.updatePendingSince == nil, record.hasPendingUpdate || actions.contains(where: { if case .sendPublish = $0 { true } else { false } }) {
+            record.updatePendingSince = clock()
+        }
         dirty.insert(key)
         execute(actions, on: &record)
     }
@@ -103,14 +107,21 @@ extension PublicationEngine {
         let actions: [PublicationMachine.Action]
         switch result {
         case .success(let response):
+            countReply(String(response.statusCode))
+            if (200..<300).contains(response.statusCode), let since = record.updatePendingSince, record.hasPendingUpdate == false {
+                metrics.updateLatency.recordNanoseconds(Int64((now - since).components.seconds) * 1_000_000_000 + (now - since).components.attoseconds / 1_000_000_000)
+                record.updatePendingSince = nil
+            }
             record.lastReply = PublicationReply(statusCode: response.statusCode, reason: response.reason, receivedAt: wallClock())
             if let tag = response.headers.to?.tag { setRemoteTag(tag, of: &record) }
             actions = record.machine.replyReceived(PublishMessage.reply(response), now: now)
         case .failure(let error) where error.code == .authenticationFailed:
+            countReply("401")
             // The stack answered the challenge and the server refused the credentials: final, like a 401.
             record.lastReply = PublicationReply(statusCode: 401, reason: "authentication failed: \(error.context)", receivedAt: wallClock())
             actions = record.machine.replyReceived(PublishReply(statusCode: 401), now: now)
         case .failure(let error):
+            countReply("\(error.code)")
             record.lastReply = PublicationReply(statusCode: nil, reason: "\(error.code): \(error.context)", receivedAt: wallClock())
             actions = record.machine.transactionFailed(now: now)
         }
@@ -139,6 +150,7 @@ extension PublicationEngine {
                 callbacks.notify(record.snapshot, .published(statusCode: record.lastReply?.statusCode ?? 200))
             case .reportFailure(let failure):
                 metrics.failed.increment()
+                if failure.willRetry { metrics.retries.increment() }
                 logger.info("publication failed", metadata: [
                     "publication": "\(record.key)", "failure": "\(failure.code)",
                     "status": "\(failure.statusCode.map(String.init) ?? "none")", "retry": "\(failure.willRetry)",
@@ -154,6 +166,12 @@ extension PublicationEngine {
                 callbacks.notify(record.snapshot, .removed)
             }
         }
+    }
+
+    /// Counts a final reply (by code) or a transaction failure (by kind).
+    func countReply(_ code: String) {
+        replyCounts[code, default: 0] += 1
+        metrics.reply(code)
     }
 
     /// Records the server's tag and indexes the record's dialog for ``isDialog(_:)``.

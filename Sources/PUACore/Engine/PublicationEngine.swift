@@ -69,7 +69,13 @@ public actor PublicationEngine {
     /// When ``run()`` last flushed.
     var lastFlush: ContinuousClock.Instant = .now
     /// PUBLISH transactions started and not yet answered.
-    public internal(set) var transactionsInFlight = 0
+    public internal(set) var transactionsInFlight = 0 {
+        didSet { metrics.inFlight.record(transactionsInFlight) }
+    }
+    /// Final replies by status code, and transport failures by kind, since start.
+    var replyCounts: [String: Int] = [:]
+    /// The last write to the store: when it ended, how long it took, how many records, whether it worked.
+    var lastWrite: (at: Double, seconds: Double, records: Int, succeeded: Bool)?
 
     let metrics = EngineMetrics()
 

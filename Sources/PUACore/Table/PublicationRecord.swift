@@ -47,6 +47,8 @@ public struct PublicationRecord: Sendable {
     var remoteTag: String?
     /// CSeq of the latest PUBLISH.
     var cseq: UInt32 = 0
+    /// When the oldest update not yet confirmed by a 2xx arrived (for the update-to-2xx latency histogram).
+    var updatePendingSince: ContinuousClock.Instant?
     /// Identifies the request in flight, so a late outcome of an older request is ignored.
     var sendSerial: UInt64 = 0
     /// The armed refresh or retry timer: when, its generation, and whether the spreader placed it (a refresh).
