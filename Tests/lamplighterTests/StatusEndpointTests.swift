@@ -1,0 +1,67 @@
+import Foundation
+import LamplighterTestSupport
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The daemon's status endpoint over real HTTP while events flow: metrics move, /status counts them.
+@Suite struct StatusEndpointTests {
+    static func get(_ port: Int, _ path: String) async throws -> (Int, String) {
+        let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    /// The value of the Prometheus sample `name{labels}` in `text`, 0 when absent.
+    static func sample(_ text: String, _ series: String) -> Double {
+        for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
+            return Double(line.dropFirst(series.count + 1)) ?? 0
+        }
+        return 0
+    }
+
+    @Test func metricsAndStatusFollowTheFeed() async throws {
+        let setup = DaemonRecoveryTests.Setup()
+        let database = try await TestServices.postgres()
+        let redis = try await TestServices.redis()
+        try await database.executeScript("CREATE TABLE \(setup.table) (LIKE pua INCLUDING ALL)")
+        defer {
+            Task {
+                try? await database.executeScript("DROP TABLE \(setup.table)")
+                _ = try? await database.query("DELETE FROM pua_feed_state WHERE node = $1", [setup.node])
+                await database.close()
+                await redis.close()
+            }
+        }
+        let port = try FreePort.tcp()
+        let daemon = try LamplighterDaemon(name: "status", configuration: setup.configuration(sipPort: try FreePort.udp(), statusPort: port))
+        try await daemon.start()
+        let (_, before) = try await Self.get(port, "/metrics")
+        for n in 0..<5 { try await DaemonRecoveryTests.send(redis, setup, "contact-insert", n, contact: "1", seq: n + 1) }
+        _ = try await redis.command(["XADD", setup.stream, "*", "payload", "{broken"])
+        var after = ""
+        let moved = try await DaemonRecoveryTests.eventually(.seconds(15)) {
+            after = try await Self.get(port, "/metrics").1
+            return Self.sample(after, #"lamplighter_publish_replies_total{code="200"}"#) >= 5
+        }
+        #expect(moved, "\(after.prefix(3000))")
+        #expect(Self.sample(after, #"lamplighter_publish_sent_total{kind="initial"}"#) - Self.sample(before, #"lamplighter_publish_sent_total{kind="initial"}"#) == 5)
+        #expect(Self.sample(after, #"lamplighter_feed_events_total{feed="registrations"}"#) == 5)
+        #expect(Self.sample(after, #"lamplighter_feed_events_rejected_total{feed="registrations",reason="invalid_json"}"#) == 1)
+        #expect(after.contains("lamplighter_publish_update_latency_seconds_bucket"), "the update-to-2xx histogram")
+
+        let (code, status) = try await Self.get(port, "/status")
+        #expect(code == 200)
+        let document = try JSONSerialization.jsonObject(with: Data(status.utf8)) as? [String: Any]
+        let feeds = document?["feeds"] as? [[String: Any]]
+        let registrations = feeds?.first { $0["feed"] as? String == "registrations" }
+        #expect(registrations?["received"] as? Int == 6 && registrations?["applied"] as? Int == 5, "\(status)")
+        #expect((registrations?["rejected"] as? [String: Int])?["invalid_json"] == 1)
+        #expect(((document?["publications"] as? [String: Any])?["presence"] as? [String: Int])?["published"] == 5)
+        #expect((document?["cluster"] as? [String: Any])?["node"] as? String == setup.node)
+        #expect(try await Self.get(port, "/healthz").0 == 200)
+        #expect(try await Self.get(port, "/readyz").0 == 200)
+        await daemon.stop()
+    }
+}
