@@ -7,7 +7,7 @@ struct LamplighterCommand: AsyncParsableCommand {
         commandName: "lamplighter",
         abstract: "SIP presence user agent: Redis registration and dialog events become PUBLISH to a presence server.",
         version: LamplighterVersion.current,
-        subcommands: [RunCommand.self, CheckConfigCommand.self, ReplayCommand.self, MigrateCommand.self],
+        subcommands: [RunCommand.self, CheckConfigCommand.self, StatusCommand.self, ReplayCommand.self, MigrateCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

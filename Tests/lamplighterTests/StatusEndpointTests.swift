@@ -21,6 +21,37 @@ import FoundationNetworking
         return 0
     }
 
+    /// Runs `lamplighter status ARGUMENTS` on a Dispatch queue (waiting must not block the concurrency pool).
+    static func runStatus(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                let process = Process()
+                process.executableURL = LamplighterDaemon.binary
+                process.arguments = ["status"] + arguments
+                process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("LAMPLIGHTER_") }
+                let out = Pipe(), err = Pipe()
+                process.standardOutput = out
+                process.standardError = err
+                do {
+                    try process.run()
+                    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+                    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+                    process.waitUntilExit()
+                    continuation.resume(returning: (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    @Test func statusNamesAnUnreachableEndpointAndExitsTwo() async throws {
+        let port = try FreePort.tcp()
+        let outcome = try await Self.runStatus(["--url", "http://127.0.0.1:\(port)"])
+        #expect(outcome.status == 2)
+        #expect(outcome.stderr.contains("cannot read http://127.0.0.1:\(port)/status"), "\(outcome.stderr)")
+    }
+
     @Test func metricsAndStatusFollowTheFeed() async throws {
         let setup = DaemonRecoveryTests.Setup()
         let database = try await TestServices.postgres()
@@ -60,6 +91,13 @@ import FoundationNetworking
         #expect((registrations?["rejected"] as? [String: Int])?["invalid_json"] == 1)
         #expect(((document?["publications"] as? [String: Any])?["presence"] as? [String: Int])?["published"] == 5)
         #expect((document?["cluster"] as? [String: Any])?["node"] as? String == setup.node)
+        // The same for a terminal: `lamplighter status`.
+        let table = try await Self.runStatus(["--url", "http://127.0.0.1:\(port)"])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.contains("on \(setup.node) (cluster 1)") && table.stdout.contains(": ready, up "), "\(table.stdout)")
+        let feedLine = table.stdout.split(separator: "\n").first { $0.hasPrefix("registrations ") }.map(String.init) ?? ""
+        #expect(feedLine.split(separator: " ", omittingEmptySubsequences: true).prefix(4) == ["registrations", "6", "5", "1"], "\(table.stdout)")
+        #expect(table.stdout.contains("presence"), "\(table.stdout)")
         #expect(try await Self.get(port, "/healthz").0 == 200)
         #expect(try await Self.get(port, "/readyz").0 == 200)
         await daemon.stop()
