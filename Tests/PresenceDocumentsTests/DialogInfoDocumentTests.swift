@@ -51,3 +51,34 @@ import Testing
         #expect(MessageSummaryDocument(account: "a", newMessages: 0, oldMessages: 0, urgentNew: 1).messagesWaiting)
     }
 }
+
+@Suite struct DialogInfoDocumentParsingTests {
+    @Test func whatIsWrittenParsesBackEqual() throws {
+        let written = DialogInfoDocument(entity: "sip:201@pbx", version: 7, dialogs: [
+            .init(id: "a", callID: "c1", localTag: "l", remoteTag: "r", direction: .initiator, state: .confirmed, duration: 12,
+                  local: .init(identity: "sip:201@pbx", displayName: "Alice & co", target: "sip:201@192.0.2.1"),
+                  remote: .init(identity: "sip:202@pbx")),
+            .init(id: "b", state: .early, local: .init(identity: "sip:line@pbx", target: "sip:line@pbx", targetParameters: [("x-line-index", "2")])),
+        ])
+        #expect(try DialogInfoDocument(parsing: Array(written.xml().utf8)) == written)
+    }
+
+    @Test func aPrefixedDocumentParsesAndBadOnesAreNamed() throws {
+        let prefixed = #"<d:dialog-info xmlns:d="urn:ietf:params:xml:ns:dialog-info" version="3" state="full" entity="sip:x@y"><d:dialog id="1"><d:state>terminated</d:state></d:dialog></d:dialog-info>"#
+        let parsed = try DialogInfoDocument(parsing: Array(prefixed.utf8))
+        #expect(parsed.version == 3 && parsed.dialogs.map(\.state) == [.terminated])
+        for (body, fragment) in [
+            (#"<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:x@y"/>"#, "not an RFC 4235"),
+            (#"<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" entity="sip:x@y"/>"#, "version"),
+            (#"<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="1" entity="sip:x@y"><dialog id="1"><state>ringing</state></dialog></dialog-info>"#, "dialog '1' has no state"),
+            ("<dialog-info", "Start Tag"),
+        ] {
+            do {
+                _ = try DialogInfoDocument(parsing: Array(body.utf8))
+                Issue.record("accepted \(body)")
+            } catch {
+                #expect(error.context.contains(fragment), "\(error)")
+            }
+        }
+    }
+}
