@@ -95,10 +95,11 @@ let package = Package(
         .target(
             name: "StatusServer",
             dependencies: [
-                "PUACore", "SIPCore",
+                "PUACore", "SIPCore", "PresenceDocuments",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import PUACore
 import SIPCore
+import ServiceLifecycle
 
 /// The HTTP side of the status endpoint and the admin API:
 /// - `GET /healthz`: liveness, 200 while the process serves requests;
@@ -10,12 +11,17 @@ import SIPCore
 /// - `GET /status`: JSON (``StatusDocument``);
 /// - `GET /publications?aor=&event=&state=&offset=&limit=` and `GET /publications/{id}`;
 /// - `GET /metrics`: Prometheus text format;
-/// - `POST /publish` (admin, bearer token): the pua_mi / pua_rpc publish.
+/// - `POST /publish` (admin, bearer token): the pua_mi / pua_rpc publish;
+/// - `GET /` (the BLF board page), `GET /board` (its lamps as JSON), `GET /board/events` (server-sent events).
 public enum StatusHTTPServer {
     /// Largest request body accepted (admin API).
     public static let maxBodyBytes = 64 * 1024
     /// Largest page of `/publications`.
     public static let maxPageSize = 1000
+    /// How often `/board/events` looks for changes.
+    public static let boardInterval: Duration = .milliseconds(250)
+    /// How long one `/board/events` response lasts before the page reconnects.
+    public static let boardStreamLifetime: Duration = .seconds(300)
 
     /// The routes, separate from the listener so tests drive them without a socket.
     public static func router(board: StatusBoard, context: StatusContext = StatusContext()) -> Router<BasicRequestContext> {
@@ -74,6 +80,49 @@ public enum StatusHTTPServer {
             }
             guard let snapshot = await engine.publication(key) else { return failure(.notFound, "no such publication", field: "id") }
             return json(.ok, PublicationView(snapshot, includeBody: true))
+        }
+        router.get("/") { _, _ -> Response in
+            let lamps = await context.engine?.publications() ?? []
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let json = (try? encoder.encode(BoardLamp.lamps(from: lamps))).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+            return Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: BoardPage.html(lamps: json))))
+        }
+        router.get("/board") { _, _ -> Response in
+            guard let engine = context.engine else { return failure(.notFound, "no publication engine", field: nil) }
+            return json(.ok, BoardLamp.lamps(from: await engine.publications()))
+        }
+        router.get("/board/events") { _, _ -> Response in
+            guard let engine = context.engine else { return failure(.notFound, "no publication engine", field: nil) }
+            return Response(
+                status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+                body: ResponseBody { writer in
+                    // The board now and whenever it changes (checked every boardInterval); a comment every second
+                    // otherwise, so a closed connection is noticed within a second. The stream ends on a graceful
+                    // shutdown and after boardStreamLifetime (the page reconnects, `retry` 1 s).
+                    try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
+                    var last: [BoardLamp]?
+                    var quietSince = ContinuousClock.now
+                    let ends = ContinuousClock.now + boardStreamLifetime
+                    while !Task.isCancelled, !Task.isShuttingDownGracefully, ContinuousClock.now < ends {
+                        let lamps = BoardLamp.lamps(from: await engine.publications())
+                        if lamps != last {
+                            let encoder = JSONEncoder()
+                            encoder.outputFormatting = [.sortedKeys]
+                            let data = (try? encoder.encode(lamps)) ?? Data("[]".utf8)
+                            try await writer.write(ByteBuffer(string: "data: " + String(decoding: data, as: UTF8.self) + "\n\n"))
+                            last = lamps
+                            quietSince = .now
+                        } else if ContinuousClock.now - quietSince >= .seconds(1) {
+                            try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                            quietSince = .now
+                        }
+                        try await Task.sleep(for: boardInterval)
+                    }
+                    try await writer.finish(nil)
+                })
         }
         router.post("/publish") { request, _ -> Response in
             guard let token = context.adminToken, let engine = context.engine else {

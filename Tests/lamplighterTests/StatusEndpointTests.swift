@@ -67,7 +67,7 @@ import FoundationNetworking
         }
         let port = try FreePort.tcp()
         let daemon = try LamplighterDaemon(name: "status", configuration: setup.configuration(sipPort: try FreePort.udp(), statusPort: port))
-        try await daemon.start()
+        let run = try await daemon.start()
         let (_, before) = try await Self.get(port, "/metrics")
         for n in 0..<5 { try await DaemonRecoveryTests.send(redis, setup, "contact-insert", n, contact: "1", seq: n + 1) }
         _ = try await redis.command(["XADD", setup.stream, "*", "payload", "{broken"])
@@ -100,6 +100,16 @@ import FoundationNetworking
         #expect(table.stdout.contains("presence"), "\(table.stdout)")
         #expect(try await Self.get(port, "/healthz").0 == 200)
         #expect(try await Self.get(port, "/readyz").0 == 200)
-        await daemon.stop()
+
+        // The board page and its live stream; an open stream does not hold up a graceful stop.
+        let (pageCode, page) = try await Self.get(port, "/")
+        #expect(pageCode == 200 && page.contains("Lamplighter BLF board") && page.contains(setup.aor(0)))
+        let stream = try EventStream(url: "http://127.0.0.1:\(port)/board/events")
+        let events = try await stream.wait { !$0.isEmpty }
+        #expect(events.first?.contains(setup.aor(4)) == true)
+        let stopping = ContinuousClock.now
+        await daemon.stop(grace: .seconds(20))
+        #expect(daemon.log(run: run).contains("] stopped"), "stopped gracefully, not killed: \(daemon.log(run: run).suffix(1500))")
+        #expect(ContinuousClock.now - stopping < .seconds(10))
     }
 }
