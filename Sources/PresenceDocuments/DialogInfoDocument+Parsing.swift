@@ -7,15 +7,12 @@ extension DialogInfoDocument {
     /// Parses an RFC 4235 dialog-info body (prefixed or default namespace) with libxml2, network access off:
     /// the entity, version and each dialog's ids, direction, state, duration, and local and remote parties.
     public init(parsing bytes: [UInt8]) throws(XMLParseError) {
-        guard bytes.count <= Self.maximumBodySize else {
-            throw XMLParseError(code: .tooLarge, context: "\(bytes.count) bytes, at most \(Self.maximumBodySize)")
-        }
-        let document = try XMLTree(bytes: bytes)
-        defer { document.free() }
-        guard let root = document.root, XMLTree.name(root) == "dialog-info",
-              XMLTree.namespace(root) == "urn:ietf:params:xml:ns:dialog-info" else {
-            throw XMLParseError(code: .unexpectedDocument, context: "the root element is not an RFC 4235 <dialog-info>")
-        }
+        self = try XMLTree.withRoot(
+            of: bytes, maximum: Self.maximumBodySize, name: "dialog-info", namespace: "urn:ietf:params:xml:ns:dialog-info",
+            what: "an RFC 4235 <dialog-info>", Self.init(root:))
+    }
+
+    private init(root: xmlNodePtr) throws(XMLParseError) {
         guard let entity = XMLTree.attribute(root, "entity") else {
             throw XMLParseError(code: .unexpectedDocument, context: "<dialog-info> has no entity attribute")
         }

@@ -6,15 +6,12 @@ extension PIDFDocument {
 
     /// Parses a PIDF body (prefixed or default namespace) with libxml2, network access off.
     public init(parsing bytes: [UInt8]) throws(XMLParseError) {
-        guard bytes.count <= Self.maximumBodySize else {
-            throw XMLParseError(code: .tooLarge, context: "\(bytes.count) bytes, at most \(Self.maximumBodySize)")
-        }
-        let document = try XMLTree(bytes: bytes)
-        defer { document.free() }
-        guard let root = document.root, XMLTree.name(root) == "presence",
-              XMLTree.namespace(root) == "urn:ietf:params:xml:ns:pidf" else {
-            throw XMLParseError(code: .unexpectedDocument, context: "the root element is not a PIDF <presence>")
-        }
+        self = try XMLTree.withRoot(
+            of: bytes, maximum: Self.maximumBodySize, name: "presence", namespace: "urn:ietf:params:xml:ns:pidf", what: "a PIDF <presence>",
+            Self.init(root:))
+    }
+
+    private init(root: xmlNodePtr) throws(XMLParseError) {
         guard let entity = XMLTree.attribute(root, "entity") else {
             throw XMLParseError(code: .unexpectedDocument, context: "<presence> has no entity attribute")
         }

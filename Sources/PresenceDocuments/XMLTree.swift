@@ -25,6 +25,23 @@ struct XMLTree {
         xmlFreeDoc(document)
     }
 
+    /// Parses `bytes` (at most `maximum`) and runs `body` on its root element, which must be `name` in
+    /// `namespace` (prefixed or default); `what` names the document in errors.
+    static func withRoot<T>(
+        of bytes: [UInt8], maximum: Int, name: String, namespace: String, what: String,
+        _ body: (xmlNodePtr) throws(XMLParseError) -> T
+    ) throws(XMLParseError) -> T {
+        guard bytes.count <= maximum else {
+            throw XMLParseError(code: .tooLarge, context: "\(bytes.count) bytes, at most \(maximum)")
+        }
+        let document = try XMLTree(bytes: bytes)
+        defer { document.free() }
+        guard let root = document.root, Self.name(root) == name, Self.namespace(root) == namespace else {
+            throw XMLParseError(code: .unexpectedDocument, context: "the root element is not \(what)")
+        }
+        return try body(root)
+    }
+
     var root: xmlNodePtr? {
         xmlDocGetRootElement(document)
     }

@@ -65,6 +65,31 @@ import Testing
         func aor(_ n: Int) -> String { "sip:\(user(n))@127.0.0.1" }
     }
 
+    /// The services a daemon test talks to, with the setup's own publication table; `close()` drops the table
+    /// and the node's feed state.
+    struct Services: Sendable {
+        let setup: Setup
+        let database: PostgresConnection
+        let kamailio: PostgresConnection
+        let redis: RedisConnection
+
+        static func open(for setup: Setup) async throws -> Services {
+            let services = Services(
+                setup: setup, database: try await TestServices.postgres(),
+                kamailio: try await TestServices.postgres(url: TestServices.kamailioDatabaseURL), redis: try await TestServices.redis())
+            try await services.database.executeScript("CREATE TABLE \(setup.table) (LIKE pua INCLUDING ALL)")
+            return services
+        }
+
+        func close() async {
+            try? await database.executeScript("DROP TABLE \(setup.table)")
+            _ = try? await database.query("DELETE FROM pua_feed_state WHERE node = $1", [setup.node])
+            await database.close()
+            await kamailio.close()
+            await redis.close()
+        }
+    }
+
     /// Appends one registration event to the setup's stream.
     static func send(_ redis: RedisConnection, _ setup: Setup, _ kind: String, _ n: Int, contact: String, seq: Int) async throws {
         _ = try await redis.command([
@@ -129,19 +154,9 @@ import Testing
             setup.updatePeriod = 3600
             return setup
         }()
-        let database = try await TestServices.postgres()
-        let kamailio = try await TestServices.postgres(url: TestServices.kamailioDatabaseURL)
-        let redis = try await TestServices.redis()
-        try await database.executeScript("CREATE TABLE \(setup.table) (LIKE pua INCLUDING ALL)")
-        defer {
-            Task {
-                try? await database.executeScript("DROP TABLE \(setup.table)")
-                _ = try? await database.query("DELETE FROM pua_feed_state WHERE node = $1", [setup.node])
-                await database.close()
-                await kamailio.close()
-                await redis.close()
-            }
-        }
+        let services = try await Services.open(for: setup)
+        defer { Task { await services.close() } }
+        let (database, kamailio, redis) = (services.database, services.kamailio, services.redis)
         let daemon = try LamplighterDaemon(
             name: "graceful", configuration: setup.configuration(sipPort: try FreePort.udp(), statusPort: try FreePort.tcp()))
         try await daemon.start()
@@ -160,19 +175,9 @@ import Testing
 
     @Test func aKilledDaemonRestartsWithEveryLampRightAndNoStormOfInitialPublishes() async throws {
         let setup = Setup()
-        let database = try await TestServices.postgres()
-        let kamailio = try await TestServices.postgres(url: TestServices.kamailioDatabaseURL)
-        let redis = try await TestServices.redis()
-        try await database.executeScript("CREATE TABLE \(setup.table) (LIKE pua INCLUDING ALL)")
-        defer {
-            Task {
-                try? await database.executeScript("DROP TABLE \(setup.table)")
-                _ = try? await database.query("DELETE FROM pua_feed_state WHERE node = $1", [setup.node])
-                await database.close()
-                await kamailio.close()
-                await redis.close()
-            }
-        }
+        let services = try await Services.open(for: setup)
+        defer { Task { await services.close() } }
+        let (database, kamailio, redis) = (services.database, services.kamailio, services.redis)
         let daemon = try LamplighterDaemon(
             name: "recovery", configuration: setup.configuration(sipPort: try FreePort.udp(), statusPort: try FreePort.tcp()))
         try await daemon.start()

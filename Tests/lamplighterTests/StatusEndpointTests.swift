@@ -54,17 +54,9 @@ import FoundationNetworking
 
     @Test func metricsAndStatusFollowTheFeed() async throws {
         let setup = DaemonRecoveryTests.Setup()
-        let database = try await TestServices.postgres()
-        let redis = try await TestServices.redis()
-        try await database.executeScript("CREATE TABLE \(setup.table) (LIKE pua INCLUDING ALL)")
-        defer {
-            Task {
-                try? await database.executeScript("DROP TABLE \(setup.table)")
-                _ = try? await database.query("DELETE FROM pua_feed_state WHERE node = $1", [setup.node])
-                await database.close()
-                await redis.close()
-            }
-        }
+        let services = try await DaemonRecoveryTests.Services.open(for: setup)
+        defer { Task { await services.close() } }
+        let redis = services.redis
         let port = try FreePort.tcp()
         let daemon = try LamplighterDaemon(name: "status", configuration: setup.configuration(sipPort: try FreePort.udp(), statusPort: port))
         let run = try await daemon.start()
