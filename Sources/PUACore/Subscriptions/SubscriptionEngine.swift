@@ -1,0 +1,183 @@
+import Logging
+import SIPCore
+import SIPStack
+
+/// Runs subscriptions (`send_subscribe`): one ``SubscriptionMachine`` and ``SubscriptionDialog`` per id, the
+/// SUBSCRIBE transactions, the NOTIFYs (``notifyReceived(_:)`` is the endpoint's request handler: 200 for a
+/// NOTIFY of one of its dialogs, nil — so 481 — for any other), and the timers.
+public actor SubscriptionEngine {
+    struct Record {
+        var parameters: SubscribeParameters
+        var machine: SubscriptionMachine
+        var dialog: SubscriptionDialog
+        var timer: (at: ContinuousClock.Instant, generation: UInt64)?
+        /// Identifies the request in flight, so a late outcome of an older one is ignored.
+        var serial: UInt64 = 0
+    }
+
+    let transport: any PublishTransport
+    let contact: SIPURI
+    let userAgent: String
+    let updateContact: Bool
+    let configuration: SubscriptionMachine.Configuration
+    let logger: Logger
+    let clock: @Sendable () -> ContinuousClock.Instant
+    var records: [String: Record] = [:]
+    /// Subscription id by Call-ID, for matching NOTIFYs.
+    var byCallID: [String: String] = [:]
+    var serial: UInt64 = 0
+    var observer: @Sendable (SubscriptionEvent) -> Void
+
+    /// - Parameters:
+    ///   - contact: our Contact, where NOTIFYs come (the endpoint's address).
+    ///   - updateContact: `pua_update_contact`: a NOTIFY's Contact becomes the target of the next in-dialog SUBSCRIBE.
+    public init(
+        transport: any PublishTransport, contact: SIPURI, userAgent: String = "Lamplighter", updateContact: Bool = true,
+        configuration: SubscriptionMachine.Configuration = .init(), logger: Logger,
+        clock: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+        observer: @escaping @Sendable (SubscriptionEvent) -> Void = { _ in }
+    ) {
+        self.transport = transport
+        self.contact = contact
+        self.userAgent = userAgent
+        self.updateContact = updateContact
+        self.configuration = configuration
+        self.logger = logger
+        self.clock = clock
+        self.observer = observer
+    }
+
+    /// Starts a subscription (an id already running is left as it is).
+    public func sendSubscribe(_ parameters: SubscribeParameters) {
+        guard records[parameters.id] == nil else { return }
+        let callID = Self.token("s") + "@lamplighter"
+        var record = Record(
+            parameters: parameters,
+            machine: SubscriptionMachine(configuration: configuration, expires: parameters.expires),
+            dialog: SubscriptionDialog(
+                resource: parameters.resource, watcher: parameters.watcher, contact: contact, callID: callID,
+                localTag: Self.token(""), outboundProxy: parameters.outboundProxy))
+        byCallID[callID] = parameters.id
+        let actions = record.machine.start(now: clock())
+        execute(actions, on: &record)
+        records[parameters.id] = record
+    }
+
+    /// Ends a subscription (Expires 0 in its dialog).
+    public func unsubscribe(id: String) {
+        guard var record = records[id] else { return }
+        execute(record.machine.unsubscribe(now: clock()), on: &record)
+        store(record)
+    }
+
+    /// The state of subscription `id`; nil when there is none.
+    public func state(of id: String) -> SubscriptionMachine.State? { records[id]?.machine.state }
+
+    /// Whether `dialog` is one of these subscriptions' dialogs (the seed's `is_dialog`).
+    public func isDialog(_ dialog: SIPDialogID) -> Bool {
+        guard let id = byCallID[dialog.callID], let record = records[id] else { return false }
+        return record.dialog.id == dialog
+    }
+
+    /// A NOTIFY: answered 200 when it belongs to a subscription (delivered to the observer), nil otherwise.
+    public func notifyReceived(_ notify: SIPRequest) -> SIPResponse? {
+        guard let callID = notify.headers.callID, let id = byCallID[callID], var record = records[id], record.dialog.matches(notify),
+              let subscriptionState = notify.headers.subscriptionState else { return nil }
+        record.dialog.notifyReceived(notify, updateContact: updateContact)
+        observer(.notified(id: id, state: subscriptionState, body: notify.body, contentType: notify.headers.contentType))
+        execute(record.machine.notifyReceived(subscriptionState, now: clock()), on: &record)
+        store(record)
+        return SIPResponse(replyingTo: notify, statusCode: 200, reason: "OK")
+    }
+
+    /// Fires every timer due at `now` (the run loop calls this; tests pass a later instant).
+    public func fireDueTimers(now: ContinuousClock.Instant) {
+        for id in records.keys.sorted() {
+            guard var record = records[id], let timer = record.timer, timer.at <= now else { continue }
+            record.timer = nil
+            execute(record.machine.timerFired(generation: timer.generation, now: now), on: &record)
+            store(record)
+        }
+    }
+
+    /// Runs timers every `resolution` until cancelled.
+    public func run(resolution: Duration = .milliseconds(100)) async {
+        while !Task.isCancelled {
+            fireDueTimers(now: clock())
+            try? await Task.sleep(for: resolution)
+        }
+    }
+
+    // MARK: - Actions
+
+    func execute(_ actions: [SubscriptionMachine.Action], on record: inout Record) {
+        for action in actions {
+            switch action {
+            case .sendSubscribe(let request):
+                let message = record.dialog.subscribe(request, event: record.parameters.event, accept: record.parameters.accept, userAgent: userAgent)
+                serial += 1
+                record.serial = serial
+                let id = record.parameters.id, serial = self.serial, transport = self.transport
+                // In the dialog: towards the first route, else the remote target; a new one: the outbound proxy or default.
+                let nextHop: SIPURI? = request.inDialog && record.dialog.isEstablished
+                    ? (record.dialog.routeSet.first?.uri ?? message.uri) : record.parameters.outboundProxy
+                Task.detached {
+                    let result: Result<SIPResponse, SIPTransactionError>
+                    do throws(SIPTransactionError) {
+                        result = .success(try await transport.send(message, nextHop: nextHop))
+                    } catch {
+                        result = .failure(error)
+                    }
+                    await self.outcomeReceived(id, serial: serial, result)
+                }
+            case .resetDialog:
+                byCallID[record.dialog.callID] = nil
+                let callID = Self.token("s") + "@lamplighter"
+                record.dialog.reset(callID: callID, localTag: Self.token(""))
+                byCallID[callID] = record.parameters.id
+            case .scheduleTimer(let at, let generation):
+                record.timer = (at, generation)
+            case .reportState(let state):
+                observer(.stateChanged(id: record.parameters.id, state))
+            case .reportTerminated(let end):
+                logger.info("subscription ended", metadata: ["id": "\(record.parameters.id)", "reason": "\(end.reason)", "status": "\(end.statusCode.map(String.init) ?? "-")"])
+                observer(.terminated(id: record.parameters.id, end))
+            }
+        }
+    }
+
+    func outcomeReceived(_ id: String, serial: UInt64, _ result: Result<SIPResponse, SIPTransactionError>) {
+        guard var record = records[id], record.serial == serial else { return }
+        let now = clock()
+        switch result {
+        case .success(let response):
+            record.dialog.responseReceived(response)
+            let reply = SubscribeReply(
+                statusCode: response.statusCode, expires: response.headers.expires, minExpires: response.headers.minExpires,
+                retryAfter: response.headers.retryAfter)
+            execute(record.machine.replyReceived(reply, now: now), on: &record)
+        case .failure(let error) where error.code == .authenticationFailed:
+            execute(record.machine.replyReceived(SubscribeReply(statusCode: 401), now: now), on: &record)
+        case .failure:
+            execute(record.machine.transactionFailed(now: now), on: &record)
+        }
+        store(record)
+    }
+
+    /// Puts the record back, or forgets it once ended.
+    func store(_ record: Record) {
+        if record.machine.state == .terminated {
+            records[record.parameters.id] = nil
+            byCallID[record.dialog.callID] = nil
+        } else {
+            records[record.parameters.id] = record
+        }
+    }
+
+    static func token(_ prefix: String) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let value = generator.next() as UInt64
+        let hex = String(value, radix: 16)
+        return prefix + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

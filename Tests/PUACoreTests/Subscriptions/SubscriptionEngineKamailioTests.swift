@@ -1,0 +1,104 @@
+import Foundation
+import LamplighterTestSupport
+import Logging
+import NIOCore
+import SIPCore
+import SIPStack
+import Synchronization
+import Testing
+@testable import PUACore
+
+/// Subscriptions against the real Kamailio presence server: Lamplighter publishes a presentity and watches it
+/// through its own subscription, seeing each change as a NOTIFY; an unknown NOTIFY gets 481.
+@Suite struct SubscriptionEngineKamailioTests {
+    /// A subscription engine on its own endpoint (the endpoint hands NOTIFYs to it), its events collected.
+    final class Watcher: Sendable {
+        let endpoint: SIPEndpoint
+        let engine: SubscriptionEngine
+        let log = EventLog()
+
+        final class EventLog: Sendable {
+            let events = Mutex<[SubscriptionEvent]>([])
+        }
+
+        var events: [SubscriptionEvent] { log.events.withLock { $0 } }
+
+        init() async throws {
+            endpoint = try await SIPEndpoint.bind(host: "127.0.0.1", port: 0, logger: EngineHarness.logger)
+            let resolver = SIPResolver(dns: DNSClient(nameserver: try SocketAddress(ipAddress: "127.0.0.1", port: 1)))
+            let transport = SIPPublishTransport(endpoint: endpoint, resolver: resolver, defaultNextHop: try SIPURI(parsing: TestServices.kamailioURI))
+            let contact = SIPURI(host: "127.0.0.1", port: endpoint.localAddress.port ?? 0)
+            let log = self.log
+            engine = SubscriptionEngine(
+                transport: transport, contact: contact, logger: EngineHarness.logger,
+                observer: { event in log.events.withLock { $0.append(event) } })
+            let engine = self.engine
+            await endpoint.setRequestHandler { request, _ in await engine.notifyReceived(request) }
+        }
+
+        /// Bodies of the NOTIFYs so far, as text.
+        var notifications: [(state: SIPSubscriptionState, body: String)] {
+            events.compactMap {
+                if case .notified(_, let state, let body, _) = $0 { (state, String(decoding: body, as: UTF8.self)) } else { nil }
+            }
+        }
+
+        /// Waits until `condition` holds for the events.
+        func wait(_ what: String, timeout: Duration = .seconds(10), until condition: ([SubscriptionEvent]) -> Bool) async throws {
+            let deadline = ContinuousClock.now + timeout
+            while !condition(events) {
+                guard ContinuousClock.now < deadline else { throw OutcomeIterator.Timeout(description: "\(what); events: \(events)") }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+    }
+
+    @Test func aSubscriptionSeesEachChangeOfAPublicationAndEndsOnUnsubscribe() async throws {
+        let publisher = try await EngineHarness.kamailio()
+        defer { Task { await publisher.close() } }
+        let (presentity, _) = try EngineHarness.presentity()
+        try await publisher.engine.sendPublish(PublishParameters(
+            presentity: presentity, event: "presence", body: EngineHarness.pidf(presentity, "open"), expires: 600, source: .admin))
+        _ = try await publisher.next()
+
+        let watcher = try await Watcher()
+        defer { Task { await watcher.endpoint.close() } }
+        await watcher.engine.sendSubscribe(SubscribeParameters(
+            id: "w1", resource: presentity, watcher: SIPURI(user: "gw", host: "127.0.0.1"), event: "presence",
+            accept: ["application/pidf+xml"], expires: 600, source: .admin))
+        try await watcher.wait("the first NOTIFY shows the published state") { _ in
+            watcher.notifications.contains { $0.body.contains("<basic>open</basic>") }
+        }
+        #expect(await watcher.engine.state(of: "w1") == .active)
+        #expect(watcher.notifications.first?.state.state == .active)
+
+        // A change of the publication reaches the watcher.
+        try await publisher.engine.sendPublish(PublishParameters(
+            presentity: presentity, event: "presence", body: EngineHarness.pidf(presentity, "closed"), expires: 600, source: .admin))
+        try await watcher.wait("the change is notified") { _ in watcher.notifications.contains { $0.body.contains("<basic>closed</basic>") } }
+
+        // Unsubscribe: a final NOTIFY (terminated) and the end.
+        await watcher.engine.unsubscribe(id: "w1")
+        try await watcher.wait("the subscription ends") { events in
+            events.contains { if case .terminated(let id, let end) = $0 { id == "w1" && end.reason == "unsubscribed" } else { false } }
+        }
+        #expect(await watcher.engine.state(of: "w1") == nil)
+    }
+
+    @Test func aNotifyOfNoSubscriptionGets481() async throws {
+        let watcher = try await Watcher()
+        defer { Task { await watcher.endpoint.close() } }
+        let peer = try await SIPEndpoint.bind(host: "127.0.0.1", port: 0, logger: EngineHarness.logger)
+        defer { Task { await peer.close() } }
+        var headers = SIPHeaders()
+        headers.add("From", "<sip:ps@127.0.0.1>;tag=x")
+        headers.add("To", "<sip:gw@127.0.0.1>;tag=y")
+        headers.add("Call-ID", "nobody@here")
+        headers.add("CSeq", "1 NOTIFY")
+        headers.add("Event", "presence")
+        headers.add("Subscription-State", "active;expires=600")
+        let notify = SIPRequest(method: .notify, uri: SIPURI(host: "127.0.0.1", port: watcher.endpoint.localAddress.port ?? 0), headers: headers)
+        let response = try await peer.send(notify, to: watcher.endpoint.localAddress)
+        #expect(response.statusCode == 481)
+    }
+}
