@@ -9,6 +9,8 @@ public struct StatusContext: Sendable {
     public var cluster: ClusterReport?
     /// The publication engine, for /status, /publications and POST /publish.
     public var engine: PublicationEngine?
+    /// The subscription engine, for /status, /subscriptions and POST /subscribe.
+    public var subscriptions: SubscriptionEngine?
     /// The feeds' counters, for /status.
     public var feeds: (@Sendable () async -> [FeedReport])?
     /// The Prometheus registry swift-metrics writes to, for /metrics.
@@ -17,11 +19,13 @@ public struct StatusContext: Sendable {
     public var adminToken: String?
 
     public init(
-        cluster: ClusterReport? = nil, engine: PublicationEngine? = nil, feeds: (@Sendable () async -> [FeedReport])? = nil,
+        cluster: ClusterReport? = nil, engine: PublicationEngine? = nil, subscriptions: SubscriptionEngine? = nil,
+        feeds: (@Sendable () async -> [FeedReport])? = nil,
         metrics: PrometheusCollectorRegistry? = nil, adminToken: String? = nil
     ) {
         self.cluster = cluster
         self.engine = engine
+        self.subscriptions = subscriptions
         self.feeds = feeds
         self.metrics = metrics
         self.adminToken = adminToken

@@ -12,6 +12,8 @@ public struct StatusDocument: Sendable, Equatable, Codable {
     public var cluster: ClusterReport?
     /// Publications per event and state.
     public var publications: [String: [String: Int]]?
+    /// Subscriptions per event and state.
+    public var subscriptions: [String: [String: Int]]?
     /// PUBLISH transactions started and not yet answered.
     public var transactionsInFlight: Int?
     /// Final replies by status code, and transactions without one by error kind, since start.
@@ -31,7 +33,7 @@ public struct StatusDocument: Sendable, Equatable, Codable {
         public var lastFlushSucceeded: Bool?
     }
 
-    init(report: StatusBoard.Report, cluster: ClusterReport?, engine: EngineStatistics?, feeds: [FeedReport]?) {
+    init(report: StatusBoard.Report, cluster: ClusterReport?, engine: EngineStatistics?, subscriptions: [SubscriptionSnapshot]?, feeds: [FeedReport]?) {
         service = report.service
         version = report.version
         ready = report.ready
@@ -39,6 +41,11 @@ public struct StatusDocument: Sendable, Equatable, Codable {
         components = report.components
         self.cluster = cluster
         publications = engine?.publications
+        self.subscriptions = subscriptions.map { list in
+            var counts: [String: [String: Int]] = [:]
+            for subscription in list { counts[subscription.parameters.event, default: [:]]["\(subscription.state)", default: 0] += 1 }
+            return counts
+        }
         transactionsInFlight = engine?.transactionsInFlight
         replies = engine?.replies
         database = engine.map {

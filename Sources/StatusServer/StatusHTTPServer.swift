@@ -11,7 +11,8 @@ import ServiceLifecycle
 /// - `GET /status`: JSON (``StatusDocument``);
 /// - `GET /publications?aor=&event=&state=&offset=&limit=` and `GET /publications/{id}`;
 /// - `GET /metrics`: Prometheus text format;
-/// - `POST /publish` (admin, bearer token): the pua_mi / pua_rpc publish;
+/// - `GET /subscriptions?resource=&event=&state=&offset=&limit=` and `GET /subscriptions/{id}`;
+/// - `POST /publish` and `POST /subscribe` (admin, bearer token): the pua_mi / pua_rpc publish and subscribe;
 /// - `GET /` (the BLF board page), `GET /board` (its lamps as JSON), `GET /board/events` (server-sent events).
 public enum StatusHTTPServer {
     /// Largest request body accepted (admin API).
@@ -29,8 +30,9 @@ public enum StatusHTTPServer {
         router.get("/status") { _, _ -> Response in
             let report = await board.report()
             let statistics = await context.engine?.statistics()
+            let subscriptions = await context.subscriptions?.subscriptions()
             let feeds = await context.feeds?()
-            return json(.ok, StatusDocument(report: report, cluster: context.cluster, engine: statistics, feeds: feeds))
+            return json(.ok, StatusDocument(report: report, cluster: context.cluster, engine: statistics, subscriptions: subscriptions, feeds: feeds))
         }
         router.get("/healthz") { _, _ -> Response in
             text(.ok, "alive\n")
@@ -80,6 +82,59 @@ public enum StatusHTTPServer {
             }
             guard let snapshot = await engine.publication(key) else { return failure(.notFound, "no such publication", field: "id") }
             return json(.ok, PublicationView(snapshot, includeBody: true))
+        }
+        router.get("/subscriptions") { request, _ -> Response in
+            guard let engine = context.subscriptions else { return failure(.notFound, "no subscription engine", field: nil) }
+            let query = request.uri.queryParameters
+            guard let offset = integer(query.get("offset"), default: 0, in: 0...Int.max) else {
+                return failure(.badRequest, "offset must be a whole number ≥ 0", field: "offset")
+            }
+            guard let limit = integer(query.get("limit"), default: 100, in: 1...maxPageSize) else {
+                return failure(.badRequest, "limit must be a whole number from 1 to \(maxPageSize)", field: "limit")
+            }
+            let resource: String? = query.get("resource"), event: String? = query.get("event"), state: String? = query.get("state")
+            let matching = await engine.subscriptions().filter {
+                (resource == nil || $0.parameters.resource.description == resource) && (event == nil || $0.parameters.event == event)
+                    && (state == nil || "\($0.state)" == state)
+            }
+            return json(.ok, SubscriptionPage(
+                total: matching.count, offset: offset, limit: limit,
+                subscriptions: matching.dropFirst(offset).prefix(limit).map { SubscriptionView($0, includeBody: false) }))
+        }
+        router.get("/subscriptions/:id") { _, requestContext -> Response in
+            guard let engine = context.subscriptions else { return failure(.notFound, "no subscription engine", field: nil) }
+            guard let id = requestContext.parameters.get("id"), let snapshot = await engine.subscription(id) else {
+                return failure(.notFound, "no such subscription", field: "id")
+            }
+            return json(.ok, SubscriptionView(snapshot, includeBody: true))
+        }
+        router.post("/subscribe") { request, _ -> Response in
+            guard let token = context.adminToken, let engine = context.subscriptions else {
+                return failure(.notFound, "the admin API is disabled (status.admin_token is not set)", field: nil)
+            }
+            guard authorized(request.headers[.authorization], token: token) else {
+                return Response(
+                    status: .unauthorized, headers: [.contentType: "application/json", .wwwAuthenticate: "Bearer"],
+                    body: .init(byteBuffer: ByteBuffer(string: #"{"error":"a bearer token is required"}"#)))
+            }
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: maxBodyBytes)
+            } catch {
+                return failure(.contentTooLarge, "the body exceeds \(maxBodyBytes) bytes", field: nil)
+            }
+            let parameters: SubscribeParameters
+            do throws(AdminPublishRequest.Invalid) {
+                parameters = try AdminSubscribeRequest.parse(Array(buffer: body))
+            } catch {
+                return failure(.badRequest, error.message, field: error.field)
+            }
+            if parameters.expires == 0 {
+                await engine.unsubscribe(id: parameters.id)
+            } else {
+                await engine.sendSubscribe(parameters)
+            }
+            return json(.accepted, Accepted(id: parameters.id))
         }
         router.get("/") { _, _ -> Response in
             let lamps = await context.engine?.publications() ?? []

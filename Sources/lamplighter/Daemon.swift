@@ -38,6 +38,8 @@ struct Daemon {
         } catch {
             logger.error("stored publications could not be loaded; starting empty", metadata: ["error": "\(error)"])
         }
+        let subscriptions = try Self.subscriptionEngine(configuration, endpoint: endpoint, resolver: resolver)
+        await endpoint.setRequestHandler { request, _ in await subscriptions.notifyReceived(request) }
         let feeds = Self.feedIngest(configuration, engine: engine, stateStore: store.feedState, board: board)
         // Feed state next: lamps whose contacts expired or whose calls changed while the daemon was down are
         // corrected before new events arrive (stream entries not yet acknowledged are delivered again).
@@ -51,14 +53,14 @@ struct Daemon {
             board: board,
             context: StatusContext(
                 cluster: ClusterReport(node: node, id: configuration.cluster.id, sharingTag: configuration.cluster.sharingTag),
-                engine: engine,
+                engine: engine, subscriptions: subscriptions,
                 feeds: feedReports,
                 metrics: registry, adminToken: configuration.status.adminToken),
             host: configuration.status.listen.host, port: configuration.status.listen.port,
             logger: Logger(label: "lamplighter.status"))
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: status), .init(service: monitor), .init(service: engine)]
+                services: [.init(service: status), .init(service: monitor), .init(service: engine), .init(service: subscriptions)]
                     + (feeds.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
@@ -84,6 +86,19 @@ struct Daemon {
             configuration: engineConfiguration,
             transport: SIPPublishTransport(endpoint: endpoint, resolver: resolver, defaultNextHop: try SIPURI(parsing: text)),
             store: store, logger: Logger(label: "lamplighter.pua"), storeObserver: storeObserver)
+    }
+
+    /// Subscriptions (`send_subscribe`, the admin API's /subscribe): SUBSCRIBE through the outbound proxy or else
+    /// the presence server, NOTIFYs to this endpoint's UDP address.
+    static func subscriptionEngine(_ configuration: LamplighterConfiguration, endpoint: SIPEndpoint, resolver: SIPResolver) throws -> SubscriptionEngine {
+        guard let text = configuration.sip.outboundProxy ?? configuration.sip.presenceServer else {
+            preconditionFailure("sip.presence_server is required by configuration")
+        }
+        let address = endpoint.localAddress
+        let contact = SIPURI(host: address.ipAddress ?? "127.0.0.1", port: address.port ?? 5060)
+        return SubscriptionEngine(
+            transport: SIPPublishTransport(endpoint: endpoint, resolver: resolver, defaultNextHop: try SIPURI(parsing: text)),
+            contact: contact, userAgent: configuration.sip.userAgent, logger: Logger(label: "lamplighter.subscriptions"))
     }
 
     /// PostgreSQL (`database.url`) for publications and feed state, rows marked with this node's name

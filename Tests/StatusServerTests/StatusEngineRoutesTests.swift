@@ -130,6 +130,66 @@ import Testing
         }
     }
 
+    @Test func theAdminAPISubscribesAndTheSubscriptionIsListedShownAndEnded() async throws {
+        let (engine, endpoint) = try await Self.engine()
+        defer { Task { await endpoint.close() } }
+        let resolver = SIPResolver(dns: DNSClient(nameserver: try SocketAddress(ipAddress: "127.0.0.1", port: 1)))
+        let subscriptions = SubscriptionEngine(
+            transport: SIPPublishTransport(endpoint: endpoint, resolver: resolver, defaultNextHop: try SIPURI(parsing: TestServices.kamailioURI)),
+            contact: SIPURI(host: "127.0.0.1", port: endpoint.localAddress.port ?? 0), logger: Self.logger)
+        await endpoint.setRequestHandler { request, _ in await subscriptions.notifyReceived(request) }
+        let aor = "sip:\(UniqueNames.make("sub"))@127.0.0.1"
+        try await engine.sendPublish(PublishParameters(
+            presentity: try SIPURI(parsing: aor), event: "presence", body: Array(Self.pidf(aor, "open").utf8), expires: 600, source: .admin))
+        try await Self.settle(engine, aor, .published)
+
+        let context = StatusContext(engine: engine, subscriptions: subscriptions, adminToken: Self.token)
+        let app = Application(router: StatusHTTPServer.router(board: StatusBoard(version: "1"), context: context))
+        try await app.test(.live) { client in
+            let auth: HTTPFields = [.authorization: "Bearer \(Self.token)", .contentType: "application/json"]
+            try await client.execute(uri: "/subscribe", method: .post, body: Self.publishBody(["pres_uri": aor, "event": "presence"])) { response in
+                #expect(response.status == .unauthorized)
+            }
+            try await client.execute(uri: "/subscribe", method: .post, headers: auth, body: Self.publishBody(["pres_uri": aor, "event": "presence"])) { response in
+                #expect(response.status == .badRequest)
+                let error = try JSONDecoder().decode([String: String].self, from: Data(buffer: response.body))
+                #expect(error["field"] == "watcher_uri")
+            }
+            let fields: [String: Any] = ["pres_uri": aor, "watcher_uri": "sip:ops@127.0.0.1", "event": "presence", "expires": 600, "id": "ops-1"]
+            try await client.execute(uri: "/subscribe", method: .post, headers: auth, body: Self.publishBody(fields)) { response in
+                #expect(response.status == .accepted)
+            }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while await subscriptions.subscription("ops-1")?.lastNotifyBody == nil, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try await client.execute(uri: "/subscriptions?event=presence&state=active", method: .get) { response in
+                let page = try JSONDecoder().decode(SubscriptionPage.self, from: Data(buffer: response.body))
+                #expect(page.total == 1 && page.subscriptions.first?.id == "ops-1" && page.subscriptions.first?.remoteTag != nil)
+            }
+            try await client.execute(uri: "/subscriptions/ops-1", method: .get) { response in
+                let view = try JSONDecoder().decode(SubscriptionView.self, from: Data(buffer: response.body))
+                #expect(view.lastNotifyBody?.contains("<basic>open</basic>") == true && view.lastNotifyState?.hasPrefix("active") == true)
+            }
+            try await client.execute(uri: "/status", method: .get) { response in
+                let status = try JSONDecoder().decode(StatusDocument.self, from: Data(buffer: response.body))
+                #expect(status.subscriptions?["presence"]?["active"] == 1)
+            }
+            // Expires 0 ends it.
+            var ending = fields
+            ending["expires"] = 0
+            try await client.execute(uri: "/subscribe", method: .post, headers: auth, body: Self.publishBody(ending)) { response in
+                #expect(response.status == .accepted)
+            }
+            while await subscriptions.subscription("ops-1") != nil, ContinuousClock.now < deadline + .seconds(5) {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try await client.execute(uri: "/subscriptions/ops-1", method: .get) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+    }
+
     @Test func withoutATokenTheAdminAPIIsOffAndMetricsComeFromTheRegistry() async throws {
         let registry = PrometheusCollectorRegistry()
         let counter = registry.makeCounter(name: "lamplighter_test_events_total", labels: [("feed", "registrations")])

@@ -1,4 +1,6 @@
+import Foundation
 import Logging
+import ServiceLifecycle
 import SIPCore
 import SIPStack
 
@@ -13,6 +15,14 @@ public actor SubscriptionEngine {
         var timer: (at: ContinuousClock.Instant, generation: UInt64)?
         /// Identifies the request in flight, so a late outcome of an older one is ignored.
         var serial: UInt64 = 0
+        var lastNotify: (state: String, body: [UInt8], at: Double)?
+
+        var snapshot: SubscriptionSnapshot {
+            SubscriptionSnapshot(
+                parameters: parameters, state: machine.state, grantedExpires: machine.grantedExpires, callID: dialog.callID,
+                localTag: dialog.localTag, remoteTag: dialog.remoteTag, remoteTarget: dialog.remoteTarget,
+                lastNotifyState: lastNotify?.state, lastNotifyBody: lastNotify?.body, lastNotifyAt: lastNotify?.at)
+        }
     }
 
     let transport: any PublishTransport
@@ -22,6 +32,7 @@ public actor SubscriptionEngine {
     let configuration: SubscriptionMachine.Configuration
     let logger: Logger
     let clock: @Sendable () -> ContinuousClock.Instant
+    let wallClock: @Sendable () -> Double
     var records: [String: Record] = [:]
     /// Subscription id by Call-ID, for matching NOTIFYs.
     var byCallID: [String: String] = [:]
@@ -35,6 +46,7 @@ public actor SubscriptionEngine {
         transport: any PublishTransport, contact: SIPURI, userAgent: String = "Lamplighter", updateContact: Bool = true,
         configuration: SubscriptionMachine.Configuration = .init(), logger: Logger,
         clock: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+        wallClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
         observer: @escaping @Sendable (SubscriptionEvent) -> Void = { _ in }
     ) {
         self.transport = transport
@@ -44,6 +56,7 @@ public actor SubscriptionEngine {
         self.configuration = configuration
         self.logger = logger
         self.clock = clock
+        self.wallClock = wallClock
         self.observer = observer
     }
 
@@ -73,6 +86,12 @@ public actor SubscriptionEngine {
     /// The state of subscription `id`; nil when there is none.
     public func state(of id: String) -> SubscriptionMachine.State? { records[id]?.machine.state }
 
+    /// Subscription `id`, if running.
+    public func subscription(_ id: String) -> SubscriptionSnapshot? { records[id]?.snapshot }
+
+    /// Every running subscription, by id.
+    public func subscriptions() -> [SubscriptionSnapshot] { records.keys.sorted().compactMap { records[$0]?.snapshot } }
+
     /// Whether `dialog` is one of these subscriptions' dialogs (the seed's `is_dialog`).
     public func isDialog(_ dialog: SIPDialogID) -> Bool {
         guard let id = byCallID[dialog.callID], let record = records[id] else { return false }
@@ -84,6 +103,7 @@ public actor SubscriptionEngine {
         guard let callID = notify.headers.callID, let id = byCallID[callID], var record = records[id], record.dialog.matches(notify),
               let subscriptionState = notify.headers.subscriptionState else { return nil }
         record.dialog.notifyReceived(notify, updateContact: updateContact)
+        record.lastNotify = (subscriptionState.description, notify.body, wallClock())
         observer(.notified(id: id, state: subscriptionState, body: notify.body, contentType: notify.headers.contentType))
         execute(record.machine.notifyReceived(subscriptionState, now: clock()), on: &record)
         store(record)
@@ -101,7 +121,7 @@ public actor SubscriptionEngine {
     }
 
     /// Runs timers every `resolution` until cancelled.
-    public func run(resolution: Duration = .milliseconds(100)) async {
+    public func runTimers(resolution: Duration = .milliseconds(100)) async {
         while !Task.isCancelled {
             fireDueTimers(now: clock())
             try? await Task.sleep(for: resolution)
@@ -179,5 +199,12 @@ public actor SubscriptionEngine {
         let value = generator.next() as UInt64
         let hex = String(value, radix: 16)
         return prefix + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
+
+extension SubscriptionEngine: Service {
+    /// The timer loop, until cancelled or a graceful shutdown (subscriptions then run out at the notifier).
+    public func run() async throws {
+        await cancelWhenGracefulShutdown { await self.runTimers() }
     }
 }
