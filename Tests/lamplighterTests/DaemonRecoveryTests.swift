@@ -14,6 +14,7 @@ import Testing
         var databaseURL = TestServices.databaseURL
         var ownTable = true
         var updatePeriod = 1
+        var adminToken: String?
         var table: String { ownTable ? "pua_\(prefix)" : "pua" }
         var stream: String { "\(prefix):registrations" }
         var node: String { "node-\(prefix)" }
@@ -55,6 +56,7 @@ import Testing
 
             [status]
             listen = "127.0.0.1:\(statusPort)"
+            \(adminToken.map { "admin_token = \"\($0)\"" } ?? "")
 
             [log]
             level = "debug"

@@ -53,7 +53,11 @@ import FoundationNetworking
     }
 
     @Test func metricsAndStatusFollowTheFeed() async throws {
-        let setup = DaemonRecoveryTests.Setup()
+        let setup = {
+            var setup = DaemonRecoveryTests.Setup()
+            setup.adminToken = "status-test-token-0123456789"
+            return setup
+        }()
         let services = try await DaemonRecoveryTests.Services.open(for: setup)
         defer { Task { await services.close() } }
         let redis = services.redis
@@ -73,6 +77,7 @@ import FoundationNetworking
         #expect(Self.sample(after, #"lamplighter_feed_events_total{feed="registrations"}"#) == 5)
         #expect(Self.sample(after, #"lamplighter_feed_events_rejected_total{feed="registrations",reason="invalid_json"}"#) == 1)
         #expect(after.contains("lamplighter_publish_update_latency_seconds_bucket"), "the update-to-2xx histogram")
+        #expect(after.contains("lamplighter_publish_in_flight"))
 
         let (code, status) = try await Self.get(port, "/status")
         #expect(code == 200)
@@ -83,6 +88,22 @@ import FoundationNetworking
         #expect((registrations?["rejected"] as? [String: Int])?["invalid_json"] == 1)
         #expect(((document?["publications"] as? [String: Any])?["presence"] as? [String: Int])?["published"] == 5)
         #expect((document?["cluster"] as? [String: Any])?["node"] as? String == setup.node)
+        // A subscription through the admin API: SUBSCRIBE and NOTIFY are counted too.
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/subscribe")!)
+        request.httpMethod = "POST"
+        request.setValue("Bearer status-test-token-0123456789", forHTTPHeaderField: "Authorization")
+        request.httpBody = Data(#"{"pres_uri":"\#(setup.aor(0))","watcher_uri":"sip:ops@127.0.0.1","event":"presence","id":"ops"}"#.utf8)
+        let (_, subscribed) = try await URLSession.shared.data(for: request)
+        #expect((subscribed as? HTTPURLResponse)?.statusCode == 202)
+        var metrics = ""
+        let notified = try await DaemonRecoveryTests.eventually(.seconds(10)) {
+            metrics = try await Self.get(port, "/metrics").1
+            return Self.sample(metrics, #"lamplighter_notify_received_total{result="accepted"}"#) >= 1
+        }
+        #expect(notified, "\(metrics.prefix(2000))")
+        #expect(Self.sample(metrics, #"lamplighter_subscribe_sent_total{kind="initial"}"#) == 1)
+        #expect(metrics.split(separator: "\n").contains { $0.hasPrefix(#"lamplighter_subscribe_replies_total{code="2"#) })
+
         // The same for a terminal: `lamplighter status`.
         let table = try await Self.runStatus(["--url", "http://127.0.0.1:\(port)"])
         #expect(table.status == 0, "\(table.stderr)")

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import SIPCore
 import SIPStack
@@ -101,7 +102,11 @@ public actor SubscriptionEngine {
     /// A NOTIFY: answered 200 when it belongs to a subscription (delivered to the observer), nil otherwise.
     public func notifyReceived(_ notify: SIPRequest) -> SIPResponse? {
         guard let callID = notify.headers.callID, let id = byCallID[callID], var record = records[id], record.dialog.matches(notify),
-              let subscriptionState = notify.headers.subscriptionState else { return nil }
+              let subscriptionState = notify.headers.subscriptionState else {
+            Counter(label: "lamplighter_notify_received_total", dimensions: [("result", "unknown_dialog")]).increment()
+            return nil
+        }
+        Counter(label: "lamplighter_notify_received_total", dimensions: [("result", "accepted")]).increment()
         record.dialog.notifyReceived(notify, updateContact: updateContact)
         record.lastNotify = (subscriptionState.description, notify.body, wallClock())
         observer(.notified(id: id, state: subscriptionState, body: notify.body, contentType: notify.headers.contentType))
@@ -134,6 +139,7 @@ public actor SubscriptionEngine {
         for action in actions {
             switch action {
             case .sendSubscribe(let request):
+                Counter(label: "lamplighter_subscribe_sent_total", dimensions: [("kind", request.expires == 0 ? "unsubscribe" : request.inDialog ? "refresh" : "initial")]).increment()
                 let message = record.dialog.subscribe(request, event: record.parameters.event, accept: record.parameters.accept, userAgent: userAgent)
                 serial += 1
                 record.serial = serial
@@ -171,14 +177,17 @@ public actor SubscriptionEngine {
         let now = clock()
         switch result {
         case .success(let response):
+            Counter(label: "lamplighter_subscribe_replies_total", dimensions: [("code", String(response.statusCode))]).increment()
             record.dialog.responseReceived(response)
             let reply = SubscribeReply(
                 statusCode: response.statusCode, expires: response.headers.expires, minExpires: response.headers.minExpires,
                 retryAfter: response.headers.retryAfter)
             execute(record.machine.replyReceived(reply, now: now), on: &record)
         case .failure(let error) where error.code == .authenticationFailed:
+            Counter(label: "lamplighter_subscribe_replies_total", dimensions: [("code", "401")]).increment()
             execute(record.machine.replyReceived(SubscribeReply(statusCode: 401), now: now), on: &record)
-        case .failure:
+        case .failure(let error):
+            Counter(label: "lamplighter_subscribe_replies_total", dimensions: [("code", "\(error.code)")]).increment()
             execute(record.machine.transactionFailed(now: now), on: &record)
         }
         store(record)
