@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "PUACore",
             dependencies: [
-                "SIPCore", "SIPStack",
+                "SIPCore", "SIPStack", "PresenceDocuments",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -132,7 +132,7 @@ let package = Package(
             name: "SIPStackTests", dependencies: ["SIPStack", "PUAStore", "LamplighterTestSupport"], resources: [.copy("Resources")],
             swiftSettings: swiftSettings),
         .testTarget(name: "PresenceDocumentsTests", dependencies: ["PresenceDocuments"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
-        .testTarget(name: "PUACoreTests", dependencies: ["PUACore", "LamplighterTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "PUACoreTests", dependencies: ["PUACore", "PresenceDocuments", "LamplighterTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PUAStoreTests", dependencies: ["PUAStore", "PUACore", "SIPCore", "LamplighterTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FeedsTests", dependencies: ["Feeds", "PUACore", "SIPStack", "PresenceDocuments", "LamplighterTestSupport"],

@@ -1,3 +1,4 @@
+import PresenceDocuments
 import SIPCore
 
 /// What `sendSubscribe` takes: the seed's `subs_info`.
@@ -42,4 +43,7 @@ public enum SubscriptionEvent: Sendable, Equatable {
     case stateChanged(id: String, SubscriptionMachine.State)
     /// It ended.
     case terminated(id: String, SubscriptionEnd)
+    /// A `*.winfo` subscription's watchers after a NOTIFY (RFC 3858, full and partial states merged), by resource
+    /// and package.
+    case watchers(id: String, resource: String, package: String, [WatcherInfoDocument.Watcher])
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import PresenceDocuments
 import ServiceLifecycle
 import SIPCore
 import SIPStack
@@ -17,6 +18,8 @@ public actor SubscriptionEngine {
         /// Identifies the request in flight, so a late outcome of an older one is ignored.
         var serial: UInt64 = 0
         var lastNotify: (state: String, body: [UInt8], at: Double)?
+        /// What a `*.winfo` subscription knows of the watchers.
+        var watcherInfo = WatcherInfoState()
 
         var snapshot: SubscriptionSnapshot {
             SubscriptionSnapshot(
@@ -110,6 +113,9 @@ public actor SubscriptionEngine {
         record.dialog.notifyReceived(notify, updateContact: updateContact)
         record.lastNotify = (subscriptionState.description, notify.body, wallClock())
         observer(.notified(id: id, state: subscriptionState, body: notify.body, contentType: notify.headers.contentType))
+        if record.parameters.event.hasSuffix(".winfo"), !notify.body.isEmpty {
+            watcherInfoReceived(notify.body, on: &record)
+        }
         execute(record.machine.notifyReceived(subscriptionState, now: clock()), on: &record)
         store(record)
         return SIPResponse(replyingTo: notify, statusCode: 200, reason: "OK")
@@ -130,6 +136,32 @@ public actor SubscriptionEngine {
         while !Task.isCancelled {
             fireDueTimers(now: clock())
             try? await Task.sleep(for: resolution)
+        }
+    }
+
+    /// A watcherinfo body: merged into what the subscription knows and reported; after a gap, a refresh asks
+    /// for a full state. A body that does not parse is logged and counted, and changes nothing.
+    func watcherInfoReceived(_ body: [UInt8], on record: inout Record) {
+        let document: WatcherInfoDocument
+        do {
+            document = try WatcherInfoDocument(parsing: body)
+        } catch {
+            Counter(label: "lamplighter_notify_body_rejected_total", dimensions: [("event", record.parameters.event)]).increment()
+            logger.warning("watcherinfo body rejected", metadata: ["id": "\(record.parameters.id)", "error": "\(error)"])
+            return
+        }
+        switch record.watcherInfo.apply(document) {
+        case .applied:
+            for list in document.lists {
+                observer(.watchers(
+                    id: record.parameters.id, resource: list.resource, package: list.package,
+                    record.watcherInfo.watchers(of: list.resource, package: list.package)))
+            }
+        case .stale:
+            break
+        case .needsFullState:
+            logger.info("watcherinfo versions skipped; asking for a full state", metadata: ["id": "\(record.parameters.id)"])
+            execute(record.machine.refreshNow(now: clock()), on: &record)
         }
     }
 

@@ -199,6 +199,13 @@ public struct SubscriptionMachine: Sendable {
         }
     }
 
+    /// Refreshes now (in the dialog), e.g. to get a full state after a gap in partial notifications; nothing
+    /// when not in force or a request is out.
+    public mutating func refreshNow(now: ContinuousClock.Instant) -> [Action] {
+        guard state == .pending || state == .active, inFlight == nil else { return [] }
+        return send(.refresh)
+    }
+
     /// The refresh or re-subscribe timer fired; stale generations are ignored.
     public mutating func timerFired(generation fired: UInt64, now: ContinuousClock.Instant) -> [Action] {
         guard timerArmed, fired == generation, inFlight == nil else { return [] }

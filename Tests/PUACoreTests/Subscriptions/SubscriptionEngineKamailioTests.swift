@@ -2,6 +2,7 @@ import Foundation
 import LamplighterTestSupport
 import Logging
 import NIOCore
+import PresenceDocuments
 import SIPCore
 import SIPStack
 import Synchronization
@@ -83,6 +84,33 @@ import Testing
             events.contains { if case .terminated(let id, let end) = $0 { id == "w1" && end.reason == "unsubscribed" } else { false } }
         }
         #expect(await watcher.engine.state(of: "w1") == nil)
+    }
+
+    @Test func aWinfoSubscriptionSeesASippWatcherArriveAndLeave() async throws {
+        let (presentity, user) = try EngineHarness.presentity()
+        let watcher = try await Watcher()
+        defer { Task { await watcher.endpoint.close() } }
+        await watcher.engine.sendSubscribe(SubscribeParameters(
+            id: "winfo", resource: presentity, watcher: presentity, event: "presence.winfo",
+            accept: ["application/watcherinfo+xml"], expires: 600, source: .admin))
+        try await watcher.wait("the first watcherinfo NOTIFY") { events in
+            events.contains { if case .watchers(let id, _, _, _) = $0 { id == "winfo" } else { false } }
+        }
+        func watchers(_ events: [SubscriptionEvent]) -> [[WatcherInfoDocument.Watcher]] {
+            events.compactMap { if case .watchers(_, _, "presence", let list) = $0 { list } else { nil } }
+        }
+
+        // A phone (sipp) subscribes to the presentity's presence, takes one NOTIFY and unsubscribes.
+        let phone = try await Sipp.watch(user, notifies: 1)
+        try await watcher.wait("the phone arrives") { events in
+            watchers(events).contains { $0.contains { $0.status == .active && $0.uri.contains("sipp") } }
+        }
+        #expect(try await phone.waitForExit(timeout: .seconds(15)) == 0, "\(phone.errorLog)")
+        try await watcher.wait("the phone leaves") { events in
+            guard let last = watchers(events).last else { return false }
+            return !last.contains { $0.uri.contains("sipp") }
+        }
+        await watcher.engine.unsubscribe(id: "winfo")
     }
 
     @Test func aNotifyOfNoSubscriptionGets481() async throws {
