@@ -72,6 +72,11 @@ import Testing
         }
         #expect(await watcher.engine.state(of: "w1") == .active)
         #expect(watcher.notifications.first?.state.state == .active)
+        // is_dialog answers for the subscription's dialog, through the whole agent too.
+        let dialog = try #require(await watcher.engine.subscription("w1").flatMap { s in s.remoteTag.map { SIPDialogID(callID: s.callID, localTag: s.localTag, remoteTag: $0) } })
+        let agent = PresenceAgent(publications: publisher.engine, subscriptions: watcher.engine)
+        #expect(await agent.isDialog(dialog))
+        #expect(await agent.isDialog(SIPDialogID(callID: dialog.callID, localTag: dialog.localTag, remoteTag: "other")) == false)
 
         // A change of the publication reaches the watcher.
         try await publisher.engine.sendPublish(PublishParameters(
