@@ -109,23 +109,15 @@ public enum StatusHTTPServer {
             return json(.ok, SubscriptionView(snapshot, includeBody: true))
         }
         router.post("/subscribe") { request, _ -> Response in
-            guard let token = context.adminToken, let engine = context.subscriptions else {
-                return failure(.notFound, "the admin API is disabled (status.admin_token is not set)", field: nil)
+            let body: [UInt8]
+            switch await adminBody(request, context: context, enabled: context.subscriptions != nil) {
+            case .success(let bytes): body = bytes
+            case .failure(let refusal): return refusal.response
             }
-            guard authorized(request.headers[.authorization], token: token) else {
-                return Response(
-                    status: .unauthorized, headers: [.contentType: "application/json", .wwwAuthenticate: "Bearer"],
-                    body: .init(byteBuffer: ByteBuffer(string: #"{"error":"a bearer token is required"}"#)))
-            }
-            let body: ByteBuffer
-            do {
-                body = try await request.body.collect(upTo: maxBodyBytes)
-            } catch {
-                return failure(.contentTooLarge, "the body exceeds \(maxBodyBytes) bytes", field: nil)
-            }
+            guard let engine = context.subscriptions else { preconditionFailure("adminBody checked the engine") }
             let parameters: SubscribeParameters
             do throws(AdminPublishRequest.Invalid) {
-                parameters = try AdminSubscribeRequest.parse(Array(buffer: body))
+                parameters = try AdminSubscribeRequest.parse(body)
             } catch {
                 return failure(.badRequest, error.message, field: error.field)
             }
@@ -180,23 +172,15 @@ public enum StatusHTTPServer {
                 })
         }
         router.post("/publish") { request, _ -> Response in
-            guard let token = context.adminToken, let engine = context.engine else {
-                return failure(.notFound, "the admin API is disabled (status.admin_token is not set)", field: nil)
+            let body: [UInt8]
+            switch await adminBody(request, context: context, enabled: context.engine != nil) {
+            case .success(let bytes): body = bytes
+            case .failure(let refusal): return refusal.response
             }
-            guard authorized(request.headers[.authorization], token: token) else {
-                return Response(
-                    status: .unauthorized, headers: [.contentType: "application/json", .wwwAuthenticate: "Bearer"],
-                    body: .init(byteBuffer: ByteBuffer(string: #"{"error":"a bearer token is required"}"#)))
-            }
-            let body: ByteBuffer
-            do {
-                body = try await request.body.collect(upTo: maxBodyBytes)
-            } catch {
-                return failure(.contentTooLarge, "the body exceeds \(maxBodyBytes) bytes", field: nil)
-            }
+            guard let engine = context.engine else { preconditionFailure("adminBody checked the engine") }
             let parameters: PublishParameters
             do throws(AdminPublishRequest.Invalid) {
-                parameters = try AdminPublishRequest.parse(Array(buffer: body))
+                parameters = try AdminPublishRequest.parse(body)
             } catch {
                 return failure(.badRequest, error.message, field: error.field)
             }
@@ -219,6 +203,29 @@ public enum StatusHTTPServer {
             router: router(board: board, context: context),
             configuration: .init(address: .hostname(host, port: port), serverName: "Lamplighter"),
             logger: logger)
+    }
+
+    /// An admin request refused before its body is read.
+    struct Refusal: Error {
+        var response: Response
+    }
+
+    /// The body of an admin request once the API is on (`enabled` and a token configured: else 404), the bearer
+    /// token matches (else 401) and the body fits (else 413).
+    static func adminBody(_ request: Request, context: StatusContext, enabled: Bool) async -> Result<[UInt8], Refusal> {
+        guard let token = context.adminToken, enabled else {
+            return .failure(Refusal(response: failure(.notFound, "the admin API is disabled (status.admin_token is not set)", field: nil)))
+        }
+        guard authorized(request.headers[.authorization], token: token) else {
+            return .failure(Refusal(response: Response(
+                status: .unauthorized, headers: [.contentType: "application/json", .wwwAuthenticate: "Bearer"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"error":"a bearer token is required"}"#)))))
+        }
+        do {
+            return .success(Array(buffer: try await request.body.collect(upTo: maxBodyBytes)))
+        } catch {
+            return .failure(Refusal(response: failure(.contentTooLarge, "the body exceeds \(maxBodyBytes) bytes", field: nil)))
+        }
     }
 
     /// Whether `header` is `Bearer <token>`, compared in constant time (no early exit on the first difference).

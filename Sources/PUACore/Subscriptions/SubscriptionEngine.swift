@@ -67,13 +67,13 @@ public actor SubscriptionEngine {
     /// Starts a subscription (an id already running is left as it is).
     public func sendSubscribe(_ parameters: SubscribeParameters) {
         guard records[parameters.id] == nil else { return }
-        let callID = Self.token("s") + "@lamplighter"
+        let callID = PublicationEngine.token(prefix: "s") + "@lamplighter"
         var record = Record(
             parameters: parameters,
             machine: SubscriptionMachine(configuration: configuration, expires: parameters.expires),
             dialog: SubscriptionDialog(
                 resource: parameters.resource, watcher: parameters.watcher, contact: contact, callID: callID,
-                localTag: Self.token(""), outboundProxy: parameters.outboundProxy))
+                localTag: PublicationEngine.token(prefix: ""), outboundProxy: parameters.outboundProxy))
         byCallID[callID] = parameters.id
         let actions = record.machine.start(now: clock())
         execute(actions, on: &record)
@@ -190,8 +190,8 @@ public actor SubscriptionEngine {
                 }
             case .resetDialog:
                 byCallID[record.dialog.callID] = nil
-                let callID = Self.token("s") + "@lamplighter"
-                record.dialog.reset(callID: callID, localTag: Self.token(""))
+                let callID = PublicationEngine.token(prefix: "s") + "@lamplighter"
+                record.dialog.reset(callID: callID, localTag: PublicationEngine.token(prefix: ""))
                 byCallID[callID] = record.parameters.id
             case .scheduleTimer(let at, let generation):
                 record.timer = (at, generation)
@@ -233,13 +233,6 @@ public actor SubscriptionEngine {
         } else {
             records[record.parameters.id] = record
         }
-    }
-
-    static func token(_ prefix: String) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let value = generator.next() as UInt64
-        let hex = String(value, radix: 16)
-        return prefix + String(repeating: "0", count: 16 - hex.count) + hex
     }
 }
 
