@@ -42,6 +42,9 @@ public actor SubscriptionEngine {
     var byCallID: [String: String] = [:]
     var serial: UInt64 = 0
     var observer: @Sendable (SubscriptionEvent) -> Void
+    /// Callbacks registered per source (nil: every source), as for publications (`register_puacb`).
+    var callbacks: [(id: PublicationCallbackID, sources: Set<PublicationSource>?, callback: @Sendable (SubscriptionEvent) -> Void)] = []
+    var nextCallbackID: UInt64 = 0
 
     /// - Parameters:
     ///   - contact: our Contact, where NOTIFYs come (the endpoint's address).
@@ -62,6 +65,27 @@ public actor SubscriptionEngine {
         self.clock = clock
         self.wallClock = wallClock
         self.observer = observer
+    }
+
+    /// Registers `callback` for the events of subscriptions from `sources` (nil: every source).
+    public func registerCallback(for sources: Set<PublicationSource>?, _ callback: @escaping @Sendable (SubscriptionEvent) -> Void) -> PublicationCallbackID {
+        nextCallbackID += 1
+        let id = PublicationCallbackID(value: nextCallbackID)
+        callbacks.append((id, sources, callback))
+        return id
+    }
+
+    /// Removes a callback; false when it was not registered.
+    public func unregisterCallback(_ id: PublicationCallbackID) -> Bool {
+        guard let index = callbacks.firstIndex(where: { $0.id == id }) else { return false }
+        callbacks.remove(at: index)
+        return true
+    }
+
+    /// Tells the observer and the callbacks registered for `source`.
+    func emit(_ event: SubscriptionEvent, source: PublicationSource) {
+        observer(event)
+        for entry in callbacks where entry.sources?.contains(source) ?? true { entry.callback(event) }
     }
 
     /// Starts a subscription (an id already running is left as it is).
@@ -112,7 +136,7 @@ public actor SubscriptionEngine {
         Counter(label: "lamplighter_notify_received_total", dimensions: [("result", "accepted")]).increment()
         record.dialog.notifyReceived(notify, updateContact: updateContact)
         record.lastNotify = (subscriptionState.description, notify.body, wallClock())
-        observer(.notified(id: id, state: subscriptionState, body: notify.body, contentType: notify.headers.contentType))
+        emit(.notified(id: id, state: subscriptionState, body: notify.body, contentType: notify.headers.contentType), source: record.parameters.source)
         if record.parameters.event.hasSuffix(".winfo"), !notify.body.isEmpty {
             watcherInfoReceived(notify.body, on: &record)
         }
@@ -153,9 +177,9 @@ public actor SubscriptionEngine {
         switch record.watcherInfo.apply(document) {
         case .applied:
             for list in document.lists {
-                observer(.watchers(
+                emit(.watchers(
                     id: record.parameters.id, resource: list.resource, package: list.package,
-                    record.watcherInfo.watchers(of: list.resource, package: list.package)))
+                    record.watcherInfo.watchers(of: list.resource, package: list.package)), source: record.parameters.source)
             }
         case .stale:
             break
@@ -196,10 +220,10 @@ public actor SubscriptionEngine {
             case .scheduleTimer(let at, let generation):
                 record.timer = (at, generation)
             case .reportState(let state):
-                observer(.stateChanged(id: record.parameters.id, state))
+                emit(.stateChanged(id: record.parameters.id, state), source: record.parameters.source)
             case .reportTerminated(let end):
                 logger.info("subscription ended", metadata: ["id": "\(record.parameters.id)", "reason": "\(end.reason)", "status": "\(end.statusCode.map(String.init) ?? "-")"])
-                observer(.terminated(id: record.parameters.id, end))
+                emit(.terminated(id: record.parameters.id, end), source: record.parameters.source)
             }
         }
     }

@@ -64,6 +64,10 @@ import Testing
 
         let watcher = try await Watcher()
         defer { Task { await watcher.endpoint.close() } }
+        // Callbacks hear the subscriptions of their sources only.
+        let heard = Watcher.EventLog(), unheard = Watcher.EventLog()
+        _ = await watcher.engine.registerCallback(for: [.admin]) { event in heard.events.withLock { $0.append(event) } }
+        let other = await watcher.engine.registerCallback(for: [.voicemail]) { event in unheard.events.withLock { $0.append(event) } }
         await watcher.engine.sendSubscribe(SubscribeParameters(
             id: "w1", resource: presentity, watcher: SIPURI(user: "gw", host: "127.0.0.1"), event: "presence",
             accept: ["application/pidf+xml"], expires: 600, source: .admin))
@@ -72,6 +76,11 @@ import Testing
         }
         #expect(await watcher.engine.state(of: "w1") == .active)
         #expect(watcher.notifications.first?.state.state == .active)
+        #expect(heard.events.withLock { $0 }.contains { if case .notified(let id, _, _, _) = $0 { id == "w1" } else { false } })
+        #expect(unheard.events.withLock { $0 }.isEmpty)
+        let removed = await watcher.engine.unregisterCallback(other)
+        let removedAgain = await watcher.engine.unregisterCallback(other)
+        #expect(removed && !removedAgain)
         // is_dialog answers for the subscription's dialog, through the whole agent too.
         let dialog = try #require(await watcher.engine.subscription("w1").flatMap { s in s.remoteTag.map { SIPDialogID(callID: s.callID, localTag: s.localTag, remoteTag: $0) } })
         let agent = PresenceAgent(publications: publisher.engine, subscriptions: watcher.engine)
