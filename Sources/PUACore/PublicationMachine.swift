@@ -200,9 +200,8 @@ public struct PublicationMachine: Sendable {
     /// A timer with the current generation is armed; firings are accepted only then.
     var timerArmed = false
 
-    enum Kind: Sendable, Equatable {
-        case initial, modify, refresh, remove
-    }
+    /// What a request does: the same four kinds the requests report.
+    typealias Kind = PublishRequest.Kind
 
     struct InFlight: Sendable, Equatable {
         var kind: Kind

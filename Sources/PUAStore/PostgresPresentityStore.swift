@@ -276,23 +276,14 @@ public actor PostgresPresentityStore: PresentityStore {
             cseq: row.integer(22).flatMap { UInt32(exactly: $0) })
     }
 
+    /// The stored name of a state (removed publications are deleted, never stored).
     static func stateName(_ state: PublicationMachine.State) -> String {
-        switch state {
-        case .idle: "idle"
-        case .publishing: "publishing"
-        case .published: "published"
-        case .failed: "failed"
-        case .removed: preconditionFailure("removed publications are deleted, never stored")
-        }
+        precondition(state != .removed, "removed publications are deleted, never stored")
+        return PublicationEngine.stateName(state)
     }
 
+    /// The state of a stored name; nil for anything a stored row cannot hold.
     static func state(named name: String) -> PublicationMachine.State? {
-        switch name {
-        case "idle": .idle
-        case "publishing": .publishing
-        case "published": .published
-        case "failed": .failed
-        default: nil
-        }
+        PublicationEngine.state(named: name).flatMap { $0 == .removed ? nil : $0 }
     }
 }

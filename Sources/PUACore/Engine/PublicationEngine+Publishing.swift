@@ -204,13 +204,7 @@ extension PublicationEngine {
         metrics.sent[request.kind]?.increment()
         logger.debug("PUBLISH sent", metadata: ["publication": "\(key)", "kind": "\(request.kind.rawValue)", "cseq": "\(record.cseq)"])
         Task.detached {
-            let result: Result<SIPResponse, SIPTransactionError>
-            do throws(SIPTransactionError) {
-                result = .success(try await transport.send(message, nextHop: nextHop))
-            } catch {
-                result = .failure(error)
-            }
-            await self.outcomeReceived(key, serial: serial, result)
+            await self.outcomeReceived(key, serial: serial, await transport.outcome(of: message, nextHop: nextHop))
         }
     }
 

@@ -8,6 +8,17 @@ public protocol PublishTransport: Sendable {
     func send(_ request: SIPRequest, nextHop: SIPURI?) async throws(SIPTransactionError) -> SIPResponse
 }
 
+extension PublishTransport {
+    /// ``send(_:nextHop:)`` with its failure as a value, for a detached task handing the outcome back to an actor.
+    func outcome(of request: SIPRequest, nextHop: SIPURI?) async -> Result<SIPResponse, SIPTransactionError> {
+        do throws(SIPTransactionError) {
+            return .success(try await send(request, nextHop: nextHop))
+        } catch {
+            return .failure(error)
+        }
+    }
+}
+
 /// ``PublishTransport`` over a ``SIPEndpoint``: resolves the next hop (RFC 3263) and runs the transaction.
 public struct SIPPublishTransport: PublishTransport {
     let endpoint: SIPEndpoint

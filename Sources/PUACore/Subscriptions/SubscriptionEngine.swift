@@ -204,13 +204,7 @@ public actor SubscriptionEngine {
                 let nextHop: SIPURI? = request.inDialog && record.dialog.isEstablished
                     ? (record.dialog.routeSet.first?.uri ?? message.uri) : record.parameters.outboundProxy
                 Task.detached {
-                    let result: Result<SIPResponse, SIPTransactionError>
-                    do throws(SIPTransactionError) {
-                        result = .success(try await transport.send(message, nextHop: nextHop))
-                    } catch {
-                        result = .failure(error)
-                    }
-                    await self.outcomeReceived(id, serial: serial, result)
+                    await self.outcomeReceived(id, serial: serial, await transport.outcome(of: message, nextHop: nextHop))
                 }
             case .resetDialog:
                 byCallID[record.dialog.callID] = nil
