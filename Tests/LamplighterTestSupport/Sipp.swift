@@ -378,18 +378,20 @@ public final class Sipp: @unchecked Sendable {
         }
     }
 
-    /// Waits until sipp has logged at least `count` received messages (the message log is written as they
-    /// come); false if it has not after `timeout` or has exited short of them.
-    /// The bodies of the NOTIFYs received, one per CSeq (retransmissions left out), in arrival order.
-    public var notifyBodies: [String] {
+    /// The requests of `method` received, one per transaction (Call-ID and CSeq; retransmissions of a request
+    /// whose answer was late on a loaded machine are left out), in arrival order.
+    public func requests(_ method: String) -> [LoggedMessage] {
         var seen = Set<String>()
-        var bodies: [String] = []
-        for message in received where message.firstLine.hasPrefix("NOTIFY") {
-            let cseq = message.text.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("cseq:") } ?? ""
-            if seen.insert(cseq).inserted { bodies.append(message.body) }
+        return received.filter { message in
+            guard message.firstLine.hasPrefix(method + " ") else { return false }
+            let lines = message.text.components(separatedBy: "\r\n").map { $0.lowercased() }
+            let key = ["call-id:", "cseq:"].map { name in lines.first { $0.hasPrefix(name) } ?? "" }.joined(separator: "|")
+            return seen.insert(key).inserted
         }
-        return bodies
     }
+
+    /// The bodies of the NOTIFYs received, one per CSeq (retransmissions left out), in arrival order.
+    public var notifyBodies: [String] { requests("NOTIFY").map(\.body) }
 
     /// Waits until `count` distinct NOTIFYs have arrived (a retransmission on a slow machine does not count
     /// twice); false after `timeout`.

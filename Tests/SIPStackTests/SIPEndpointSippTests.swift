@@ -67,7 +67,7 @@ import Testing
         let response = try await endpoint.send(try options(to: sipp, from: endpoint), to: try OptionsPing.destination(of: try SIPURI(parsing: "sip:127.0.0.1:\(sipp.port)")))
         #expect(response.statusCode == 200)
         #expect(try await sipp.waitForExit(timeout: .seconds(10)) == 0, "\(sipp.errorLog)")
-        let requests = sipp.received.filter { $0.firstLine.hasPrefix("OPTIONS") }
+        let requests = sipp.requests("OPTIONS")
         #expect(requests.count == 2)
         #expect(requests.last?.text.contains("Authorization: Digest") == true)
         #expect(requests.last?.text.contains("CSeq: 2 OPTIONS") == true)
@@ -87,7 +87,7 @@ import Testing
             return error.code == .authenticationFailed && !error.description.contains("wrong-password")
         }
         _ = try? await sipp.waitForExit(timeout: .seconds(5))
-        let requests = sipp.received.filter { $0.firstLine.hasPrefix("OPTIONS") }
+        let requests = sipp.requests("OPTIONS")
         #expect(requests.count == 2, "one authenticated retry, then give up: \(requests.map(\.firstLine))")
         await endpoint.close()
     }

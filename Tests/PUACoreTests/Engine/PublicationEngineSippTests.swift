@@ -24,7 +24,7 @@ import Testing
         #expect(outcome == .published(statusCode: 200))
         #expect(snapshot.lastReply?.statusCode == 200)
         #expect(try await sipp.waitForExit(timeout: .seconds(10)) == 0, "\(sipp.errorLog)")
-        let publishes = sipp.received.filter { $0.firstLine.hasPrefix("PUBLISH") }
+        let publishes = sipp.requests("PUBLISH")
         #expect(publishes.count == 2)
         #expect(publishes.last?.text.contains("Authorization: Digest") == true)
         #expect(publishes.last?.text.contains("Event: presence") == true)
@@ -42,7 +42,7 @@ import Testing
         #expect(snapshot.lastReply?.reason.contains("wrong-password") == false, "the secret is never shown")
         #expect(await harness.engine.nextTimer == nil)
         _ = try? await sipp.waitForExit(timeout: .seconds(5))
-        #expect(sipp.received.filter { $0.firstLine.hasPrefix("PUBLISH") }.count == 2)
+        #expect(sipp.requests("PUBLISH").count == 2)
     }
 
     @Test func aSilentServerIsRetriedWithBackoffAndNothingIsDropped() async throws {
@@ -71,7 +71,7 @@ import Testing
         let (second, outcome2) = try await harness.next()
         #expect(outcome2 == .failed(PublishFailure(code: .transactionFailed, statusCode: nil, willRetry: true)))
         #expect(String(decoding: second.body ?? [], as: UTF8.self).contains("<basic>closed</basic>"))
-        let publishes = sipp.received.filter { $0.firstLine.hasPrefix("PUBLISH") }
+        let publishes = sipp.requests("PUBLISH")
         #expect(publishes.last?.text.contains("<basic>closed</basic>") == true)
         #expect(await harness.engine.publicationCount == 1)
     }
