@@ -10,8 +10,10 @@ public struct LamplighterConfiguration: Sendable, Equatable {
         public var minExpires = 300
         /// Expires used when an update does not ask for one (seconds).
         public var defaultExpires = 3600
-        /// How often expired or due records are swept (seconds).
+        /// How often changed publications and subscriptions are written to the store (seconds).
         public var updatePeriod = 30
+        /// `pua_update_contact`: a NOTIFY's Contact becomes the remote target of its subscription.
+        public var updateContact = true
     }
 
     /// PostgreSQL (`[database]`).

@@ -24,7 +24,7 @@ public actor PostgresPresentityStore: PresentityStore {
     let maxRowsPerStatement: Int
     /// Statements built so far, by kind and row count (building one of 25,000 placeholders is not free).
     private var statements: [String: PostgresStatement] = [:]
-    private var quotedTable: String { Self.quoted(table) }
+    var quotedTable: String { Self.quoted(table) }
     var quotedFeedStateTable: String { Self.quoted(feedStateTable) }
 
     static func quoted(_ identifier: String) -> String { "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
@@ -104,13 +104,9 @@ public actor PostgresPresentityStore: PresentityStore {
     public func load(into sink: AsyncStream<[PublicationSnapshot]>.Continuation) async throws(PresentityStoreError) {
         var sql = "SELECT pres_uri, event, pres_id, etag, expires, desired_expires, body, content_type, version, tuple_id, "
             + "last_code, last_reason, extract(epoch FROM last_reply_at)::double precision, source, sharing_tag, extra_headers, "
-            + "outbound_proxy, granted_expires, state, source_body, call_id, from_tag, cseq FROM \(quotedTable)"
+            + "outbound_proxy, granted_expires, state, source_body, call_id, from_tag, cseq FROM \(quotedTable) WHERE watcher_uri = ''"
         var bindings = PostgresBindings()
-        if let node, !loadsEveryNode {
-            sql += " WHERE node = $1 OR node IS NULL OR sharing_tag = ANY($2::text[])"
-            bindings.append(node)
-            bindings.append(PostgresBindings.textArray(sharingTags))
-        }
+        appendNodeFilter(to: &sql, &bindings)
         let rejected: Int
         do {
             rejected = try await connection.fetchBatches(sql, bindings, decode: { row in Self.snapshot(row) }, deliver: { sink.yield($0) })
@@ -120,6 +116,15 @@ public actor PostgresPresentityStore: PresentityStore {
         guard rejected == 0 else {
             throw PresentityStoreError(code: .corrupt, context: "\(rejected) rows of \(table) cannot be read back")
         }
+    }
+
+    /// Restricts a query of the table (that already has a WHERE) to this node's rows: its own, of no node, and
+    /// of its sharing tags; nothing for a node that loads every row.
+    func appendNodeFilter(to sql: inout String, _ bindings: inout PostgresBindings) {
+        guard let node, !loadsEveryNode else { return }
+        sql += " AND (node = $1 OR node IS NULL OR sharing_tag = ANY($2::text[]))"
+        bindings.append(node)
+        bindings.append(PostgresBindings.textArray(sharingTags))
     }
 
     /// Runs the statements, spread over the connections (each connection runs its share in order; each statement
@@ -194,7 +199,7 @@ public actor PostgresPresentityStore: PresentityStore {
         let statement = PostgresStatement(
             name: name,
             sql: "INSERT INTO \(quotedTable) (\(Self.columns.joined(separator: ", "))) VALUES \(values.joined(separator: ", ")) "
-                + "ON CONFLICT (pres_uri, event, pres_id) DO UPDATE SET \(updates), updated_at = now()")
+                + "ON CONFLICT (pres_uri, event, pres_id, watcher_uri) DO UPDATE SET \(updates), updated_at = now()")
         statements[name] = statement
         return statement
     }
@@ -206,7 +211,7 @@ public actor PostgresPresentityStore: PresentityStore {
         let statement = PostgresStatement(
             name: name,
             sql: "DELETE FROM \(quotedTable) AS p USING (VALUES \(values.joined(separator: ", "))) AS d(pres_uri, event, pres_id) "
-                + "WHERE p.pres_uri = d.pres_uri AND p.event = d.event AND p.pres_id = d.pres_id")
+                + "WHERE p.pres_uri = d.pres_uri AND p.event = d.event AND p.pres_id = d.pres_id AND p.watcher_uri = ''")
         statements[name] = statement
         return statement
     }
@@ -241,12 +246,12 @@ public actor PostgresPresentityStore: PresentityStore {
         bindings.append(publication.cseq)
     }
 
-    /// The OpenSIPS/Kamailio pua flag of the module that would have made this publication.
+    /// The pua flag (`pua/hash.h` of OpenSIPS and Kamailio) of the module that would have made this publication.
     static func flag(of publication: PublicationSnapshot) -> Int {
         switch (publication.source, publication.key.event) {
-        case (.registrations, _): 1 << 5  // UL_PUBLISH
-        case (.dialogs, "dialog;sla"): 1 << 0  // BLA_PUBLISH
-        case (.dialogs, _): 1 << 4  // DIALOG_PUBLISH
+        case (.registrations, _): 1 << 0  // UL_PUBLISH
+        case (.dialogs, "dialog;sla"): 1 << 1  // BLA_PUBLISH
+        case (.dialogs, _): 1 << 10  // DIALOG_PUBLISH
         default: 1 << 6  // MI_PUBLISH (API and other sources)
         }
     }

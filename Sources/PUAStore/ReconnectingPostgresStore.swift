@@ -4,7 +4,7 @@ import PUACore
 /// a call tries to connect again once the backoff allows (`retryInterval`, doubling after each failed attempt
 /// up to `maxRetryInterval`, back to `retryInterval` once connected) and otherwise fails `unavailable`, so
 /// the engine keeps its dirty records and writes them when the database returns.
-public actor ReconnectingPostgresStore: PresentityStore, FeedStateStore {
+public actor ReconnectingPostgresStore: PresentityStore, FeedStateStore, SubscriptionStore {
     let url: String
     let table: String
     let node: String?
@@ -108,5 +108,13 @@ public actor ReconnectingPostgresStore: PresentityStore, FeedStateStore {
 
     public func writeFeedState(_ records: [FeedStateRecord], deleting deleted: [FeedStateKey]) async throws(PresentityStoreError) {
         try await using { (store) async throws(PresentityStoreError) in try await store.writeFeedState(records, deleting: deleted) }
+    }
+
+    public func loadSubscriptions() async throws(PresentityStoreError) -> [SubscriptionSnapshot] {
+        try await using { (store) async throws(PresentityStoreError) in try await store.loadSubscriptions() }
+    }
+
+    public func writeSubscriptions(_ subscriptions: [SubscriptionSnapshot], deleting deleted: [SubscriptionKey]) async throws(PresentityStoreError) {
+        try await using { (store) async throws(PresentityStoreError) in try await store.writeSubscriptions(subscriptions, deleting: deleted) }
     }
 }

@@ -1,7 +1,7 @@
 /// Checks that the database has what Lamplighter needs before the daemon says it is ready.
 public enum SchemaCheck {
     /// The migrations this build of Lamplighter needs, by version (the `sql/NNN_*.sql` prefix).
-    public static let requiredMigrations = ["001", "002", "003"]
+    public static let requiredMigrations = ["001", "002", "003", "004"]
 
     /// Fails with `.schemaMissing` naming the missing migration or table.
     public static func verify(_ connection: PostgresConnection, table: String) async throws(PostgresError) {

@@ -38,8 +38,14 @@ struct Daemon {
         } catch {
             logger.error("stored publications could not be loaded; starting empty", metadata: ["error": "\(error)"])
         }
-        let subscriptions = try Self.subscriptionEngine(configuration, endpoint: endpoint, resolver: resolver)
+        let subscriptions = try Self.subscriptionEngine(configuration, store: store.subscriptions, endpoint: endpoint, resolver: resolver)
         await endpoint.setRequestHandler { request, _ in await subscriptions.notifyReceived(request) }
+        do {
+            // Stored subscriptions keep their dialogs (refreshed when due; a 481 re-creates them).
+            try await subscriptions.recover()
+        } catch {
+            logger.error("stored subscriptions could not be loaded", metadata: ["error": "\(error)"])
+        }
         let feeds = Self.feedIngest(configuration, engine: engine, stateStore: store.feedState, board: board)
         // Feed state next: lamps whose contacts expired or whose calls changed while the daemon was down are
         // corrected before new events arrive (stream entries not yet acknowledged are delivered again).
@@ -90,7 +96,10 @@ struct Daemon {
 
     /// Subscriptions (`send_subscribe`, the admin API's /subscribe): SUBSCRIBE through the outbound proxy or else
     /// the presence server, NOTIFYs to this endpoint's UDP address.
-    static func subscriptionEngine(_ configuration: LamplighterConfiguration, endpoint: SIPEndpoint, resolver: SIPResolver) throws -> SubscriptionEngine {
+    /// They are written with the publications (every `pua.update_period`) and resumed at start.
+    static func subscriptionEngine(
+        _ configuration: LamplighterConfiguration, store: any SubscriptionStore, endpoint: SIPEndpoint, resolver: SIPResolver
+    ) throws -> SubscriptionEngine {
         guard let text = configuration.sip.outboundProxy ?? configuration.sip.presenceServer else {
             preconditionFailure("sip.presence_server is required by configuration")
         }
@@ -98,19 +107,21 @@ struct Daemon {
         let contact = SIPURI(host: address.ipAddress ?? "127.0.0.1", port: address.port ?? 5060)
         return SubscriptionEngine(
             transport: SIPPublishTransport(endpoint: endpoint, resolver: resolver, defaultNextHop: try SIPURI(parsing: text)),
-            contact: contact, userAgent: configuration.sip.userAgent, logger: Logger(label: "lamplighter.subscriptions"))
+            store: store, flushInterval: .seconds(configuration.pua.updatePeriod), contact: contact, userAgent: configuration.sip.userAgent, updateContact: configuration.pua.updateContact, logger: Logger(label: "lamplighter.subscriptions"))
     }
 
-    /// PostgreSQL (`database.url`) for publications and feed state, rows marked with this node's name
+    /// PostgreSQL (`database.url`) for publications, subscriptions and feed state, rows marked with this node's name
     /// (`cluster.node`, else the host name); a node outside a cluster recovers every row. Memory without a URL.
-    static func store(_ configuration: LamplighterConfiguration) -> (publications: any PresentityStore, feedState: any FeedStateStore) {
-        guard let url = configuration.database.url else { return (InMemoryPresentityStore(), InMemoryFeedStateStore()) }
+    static func store(_ configuration: LamplighterConfiguration)
+        -> (publications: any PresentityStore, feedState: any FeedStateStore, subscriptions: any SubscriptionStore)
+    {
+        guard let url = configuration.database.url else { return (InMemoryPresentityStore(), InMemoryFeedStateStore(), InMemorySubscriptionStore()) }
         let cluster = configuration.cluster
         let store = ReconnectingPostgresStore(
             url: url.original, table: configuration.database.table,
             node: cluster.node ?? ProcessInfo.processInfo.hostName, sharingTags: cluster.sharingTag.map { [$0] } ?? [],
             loadsEveryNode: cluster.id == nil)
-        return (store, store)
+        return (store, store, store)
     }
 
     /// The Redis feeds (`[feeds]`) into the engine; nil when every feed is disabled. Their connection state is

@@ -109,8 +109,8 @@ import Testing
         #expect(try await users(anyone).count == 4)
         let nodes = try await connection.query("SELECT pres_uri, node, flag FROM \(table) ORDER BY pres_uri")
         #expect(nodes.rows == [
-            ["sip:a1@127.0.0.1", "node-a", "32"], ["sip:a2@127.0.0.1", "node-a", "32"], ["sip:b1@127.0.0.1", "node-b", "32"],
-            ["sip:u1@127.0.0.1", nil, "32"],
+            ["sip:a1@127.0.0.1", "node-a", "1"], ["sip:a2@127.0.0.1", "node-a", "1"], ["sip:b1@127.0.0.1", "node-b", "1"],
+            ["sip:u1@127.0.0.1", nil, "1"],
         ])
     }
 

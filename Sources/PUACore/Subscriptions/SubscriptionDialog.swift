@@ -36,6 +36,22 @@ public struct SubscriptionDialog: Sendable, Equatable {
         remoteTarget = nil
     }
 
+    /// A stored dialog taken up after a restart, with this node's `contact` (the next SUBSCRIBE carries it, so a
+    /// moved node is found). The CSeq jumps `sequenceGap` ahead: requests sent after the last write and before
+    /// a crash must not be outnumbered (RFC 3261 §12.2.1.1 asks only for a higher CSeq).
+    public init(restoring stored: SubscriptionSnapshot, contact: SIPURI, sequenceGap: UInt32 = 100) {
+        resource = stored.parameters.resource
+        watcher = stored.parameters.watcher
+        self.contact = contact
+        callID = stored.callID
+        localTag = stored.localTag
+        outboundProxy = stored.parameters.outboundProxy
+        remoteTag = stored.remoteTag
+        localSequence = stored.localSequence &+ sequenceGap
+        routeSet = stored.routeSet
+        remoteTarget = stored.remoteTarget
+    }
+
     /// Whether the dialog is established (a 2xx or a NOTIFY gave the notifier's tag).
     public var isEstablished: Bool { remoteTag != nil }
 

@@ -18,18 +18,24 @@ public actor SubscriptionEngine {
         /// Identifies the request in flight, so a late outcome of an older one is ignored.
         var serial: UInt64 = 0
         var lastNotify: (state: String, body: [UInt8], at: Double)?
+        /// When the granted lifetime ends at the notifier (seconds since 1970).
+        var expiresAt: Double?
         /// What a `*.winfo` subscription knows of the watchers.
         var watcherInfo = WatcherInfoState()
 
         var snapshot: SubscriptionSnapshot {
             SubscriptionSnapshot(
-                parameters: parameters, state: machine.state, grantedExpires: machine.grantedExpires, callID: dialog.callID,
-                localTag: dialog.localTag, remoteTag: dialog.remoteTag, remoteTarget: dialog.remoteTarget,
+                parameters: parameters, state: machine.state, grantedExpires: machine.grantedExpires, expiresAt: expiresAt,
+                callID: dialog.callID, localTag: dialog.localTag, remoteTag: dialog.remoteTag, localSequence: dialog.localSequence,
+                routeSet: dialog.routeSet, remoteTarget: dialog.remoteTarget, contact: dialog.contact,
                 lastNotifyState: lastNotify?.state, lastNotifyBody: lastNotify?.body, lastNotifyAt: lastNotify?.at)
         }
     }
 
     let transport: any PublishTransport
+    /// Where subscriptions are written (every `flushInterval` and at shutdown) and recovered from.
+    let store: any SubscriptionStore
+    let flushInterval: Duration
     let contact: SIPURI
     let userAgent: String
     let updateContact: Bool
@@ -45,18 +51,27 @@ public actor SubscriptionEngine {
     /// Callbacks registered per source (nil: every source), as for publications (`register_puacb`).
     var callbacks: [(id: PublicationCallbackID, sources: Set<PublicationSource>?, callback: @Sendable (SubscriptionEvent) -> Void)] = []
     var nextCallbackID: UInt64 = 0
+    /// Subscriptions changed since the last flush, by id.
+    var dirty: Set<String> = []
+    /// Rows of ended subscriptions still to delete.
+    var ended: Set<SubscriptionKey> = []
 
     /// - Parameters:
     ///   - contact: our Contact, where NOTIFYs come (the endpoint's address).
     ///   - updateContact: `pua_update_contact`: a NOTIFY's Contact becomes the target of the next in-dialog SUBSCRIBE.
+    ///   - store: where subscriptions are kept across restarts (written every `flushInterval`, at a graceful
+    ///     shutdown, and read by ``recover()``).
     public init(
-        transport: any PublishTransport, contact: SIPURI, userAgent: String = "Lamplighter", updateContact: Bool = true,
+        transport: any PublishTransport, store: any SubscriptionStore = InMemorySubscriptionStore(), flushInterval: Duration = .seconds(5),
+        contact: SIPURI, userAgent: String = "Lamplighter", updateContact: Bool = true,
         configuration: SubscriptionMachine.Configuration = .init(), logger: Logger,
         clock: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
         wallClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
         observer: @escaping @Sendable (SubscriptionEvent) -> Void = { _ in }
     ) {
         self.transport = transport
+        self.store = store
+        self.flushInterval = flushInterval
         self.contact = contact
         self.userAgent = userAgent
         self.updateContact = updateContact
@@ -101,7 +116,7 @@ public actor SubscriptionEngine {
         byCallID[callID] = parameters.id
         let actions = record.machine.start(now: clock())
         execute(actions, on: &record)
-        records[parameters.id] = record
+        store(record)
     }
 
     /// Ends a subscription (Expires 0 in its dialog).
@@ -141,6 +156,9 @@ public actor SubscriptionEngine {
             watcherInfoReceived(notify.body, on: &record)
         }
         execute(record.machine.notifyReceived(subscriptionState, now: clock()), on: &record)
+        if let expires = subscriptionState.expires, record.machine.state == .pending || record.machine.state == .active {
+            record.expiresAt = min(record.expiresAt ?? .infinity, wallClock() + Double(expires))
+        }
         store(record)
         return SIPResponse(replyingTo: notify, statusCode: 200, reason: "OK")
     }
@@ -207,6 +225,7 @@ public actor SubscriptionEngine {
                     await self.outcomeReceived(id, serial: serial, await transport.outcome(of: message, nextHop: nextHop))
                 }
             case .resetDialog:
+                record.expiresAt = nil
                 byCallID[record.dialog.callID] = nil
                 let callID = PublicationEngine.token(prefix: "s") + "@lamplighter"
                 record.dialog.reset(callID: callID, localTag: PublicationEngine.token(prefix: ""))
@@ -233,6 +252,10 @@ public actor SubscriptionEngine {
                 statusCode: response.statusCode, expires: response.headers.expires, minExpires: response.headers.minExpires,
                 retryAfter: response.headers.retryAfter)
             execute(record.machine.replyReceived(reply, now: now), on: &record)
+            if (200..<300).contains(response.statusCode), let granted = record.machine.grantedExpires,
+               record.machine.state == .pending || record.machine.state == .active {
+                record.expiresAt = wallClock() + Double(granted)
+            }
         case .failure(let error) where error.code == .authenticationFailed:
             Counter(label: "lamplighter_subscribe_replies_total", dimensions: [("code", "401")]).increment()
             execute(record.machine.replyReceived(SubscribeReply(statusCode: 401), now: now), on: &record)
@@ -245,18 +268,35 @@ public actor SubscriptionEngine {
 
     /// Puts the record back, or forgets it once ended.
     func store(_ record: Record) {
+        let id = record.parameters.id
         if record.machine.state == .terminated {
-            records[record.parameters.id] = nil
+            records[id] = nil
             byCallID[record.dialog.callID] = nil
+            dirty.remove(id)
+            ended.insert(record.snapshot.key)
         } else {
-            records[record.parameters.id] = record
+            records[id] = record
+            dirty.insert(id)
         }
     }
 }
 
 extension SubscriptionEngine: Service {
-    /// The timer loop, until cancelled or a graceful shutdown (subscriptions then run out at the notifier).
+    /// The timer loop and the write-behind, until cancelled or a graceful shutdown; then what changed is
+    /// written, so the subscriptions resume after a restart (at the notifier they run on until they expire).
     public func run() async throws {
-        await cancelWhenGracefulShutdown { await self.runTimers() }
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.runTimers() }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: self.flushInterval)
+                        await self.flush()
+                    }
+                }
+                await group.waitForAll()
+            }
+        }
+        await flush()
     }
 }

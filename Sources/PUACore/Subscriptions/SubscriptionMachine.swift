@@ -65,9 +65,9 @@ public struct SubscriptionMachine: Sendable {
         case initial, refresh, unsubscribe
     }
 
-    public private(set) var state: State = .idle
+    public internal(set) var state: State = .idle
     /// Seconds the last 2xx granted.
-    public private(set) var grantedExpires: Int?
+    public internal(set) var grantedExpires: Int?
     let configuration: Configuration
     var requestedExpires: Int
     var serverMinExpires = 0

@@ -99,4 +99,23 @@ import Testing
         let fresh = d.subscribe(SubscribeRequest(expires: 600, inDialog: true), event: "presence", accept: [], userAgent: "LL")
         #expect(fresh.uri == resource && fresh.headers.first("To") == "<\(resource)>" && fresh.headers.callID == "s2@lamplighter")
     }
+
+    @Test func aRestoredDialogContinuesWithAHigherCSeqAndTheNewContact() throws {
+        var d = dialog()
+        _ = d.subscribe(SubscribeRequest(expires: 600, inDialog: false), event: "presence", accept: [], userAgent: "LL")
+        d.responseReceived(okay(recordRoutes: ["<sip:p1.example.com;lr>"], contact: "<sip:ps@192.0.2.5:5060>"))
+        let parameters = SubscribeParameters(id: "w", resource: resource, watcher: watcher, event: "presence", source: .admin)
+        let stored = SubscriptionSnapshot(
+            parameters: parameters, state: .active, grantedExpires: 600, callID: d.callID, localTag: d.localTag, remoteTag: d.remoteTag,
+            localSequence: d.localSequence, routeSet: d.routeSet, remoteTarget: d.remoteTarget, contact: contact)
+        let moved = SIPURI(host: "127.0.0.1", port: 5080)
+        var restored = SubscriptionDialog(restoring: stored, contact: moved)
+        #expect(restored.id == d.id)
+        let refresh = restored.subscribe(SubscribeRequest(expires: 600, inDialog: true), event: "presence", accept: [], userAgent: "LL")
+        #expect(refresh.headers.first("CSeq") == "102 SUBSCRIBE", "requests sent after the last write are outnumbered")
+        #expect(refresh.uri == (try SIPURI(parsing: "sip:ps@192.0.2.5:5060")))
+        #expect(refresh.headers.routes.map(\.uri.host) == ["p1.example.com"])
+        #expect(refresh.headers.first("To") == "<\(resource)>;tag=theirs")
+        #expect(refresh.headers.first("Contact") == "<\(moved)>", "the node's Contact now")
+    }
 }
