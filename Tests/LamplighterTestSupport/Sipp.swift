@@ -48,6 +48,9 @@ public final class Sipp: @unchecked Sendable {
         /// `auth_password` keys, and answers 200 (exit 0) if valid, else 401 again with the same nonce and
         /// ends with an `<error>` "wrong credentials" (exit 255).
         case digest = "uas_digest"
+        /// A notifier: answers a SUBSCRIBE 200 (Contact `sip:first@…`), sends a NOTIFY in the dialog whose Contact
+        /// is `sip:moved@…` (both this sipp), answers the refresh 200 and ends (exit 0).
+        case notifierMoves = "uas_notifier_moves"
 
         /// The scenario file in `directory` (the `sipp` folder of the SIPStackTests resources).
         public func file(in directory: URL) -> URL {
@@ -58,7 +61,7 @@ public final class Sipp: @unchecked Sendable {
         public var arguments: [String] {
             switch self {
             case .dropTwo: ["-nr"]
-            case .silent, .digest: []
+            case .silent, .digest, .notifierMoves: []
             }
         }
 
@@ -66,7 +69,7 @@ public final class Sipp: @unchecked Sendable {
         public var keys: [String: String] {
             switch self {
             case .digest: ["auth_user": Sipp.digestUsername, "auth_password": Sipp.digestPassword]
-            case .silent, .dropTwo: [:]
+            case .silent, .dropTwo, .notifierMoves: [:]
             }
         }
     }

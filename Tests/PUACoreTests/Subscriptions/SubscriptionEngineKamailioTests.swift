@@ -24,14 +24,19 @@ import Testing
 
         var events: [SubscriptionEvent] { log.events.withLock { $0 } }
 
-        init() async throws {
+        /// - Parameters:
+        ///   - server: where new SUBSCRIBEs go (the test Kamailio by default).
+        ///   - store: where the engine keeps its subscriptions.
+        init(
+            server: String = TestServices.kamailioURI, store: any SubscriptionStore = InMemorySubscriptionStore(), updateContact: Bool = true
+        ) async throws {
             endpoint = try await SIPEndpoint.bind(host: "127.0.0.1", port: 0, logger: EngineHarness.logger)
             let resolver = SIPResolver(dns: DNSClient(nameserver: try SocketAddress(ipAddress: "127.0.0.1", port: 1)))
-            let transport = SIPPublishTransport(endpoint: endpoint, resolver: resolver, defaultNextHop: try SIPURI(parsing: TestServices.kamailioURI))
+            let transport = SIPPublishTransport(endpoint: endpoint, resolver: resolver, defaultNextHop: try SIPURI(parsing: server))
             let contact = SIPURI(host: "127.0.0.1", port: endpoint.localAddress.port ?? 0)
             let log = self.log
             engine = SubscriptionEngine(
-                transport: transport, contact: contact, logger: EngineHarness.logger,
+                transport: transport, store: store, contact: contact, updateContact: updateContact, logger: EngineHarness.logger,
                 observer: { event in log.events.withLock { $0.append(event) } })
             let engine = self.engine
             await endpoint.setRequestHandler { request, _ in await engine.notifyReceived(request) }
