@@ -716,6 +716,26 @@ ll_run_kamailio() {
 	ll_log "$name: ready on udp+tcp 127.0.0.1:$port (pid $(cat "$dir/$name.pid"))"
 }
 
+# ll_stop_sandboxes: stops and deletes the sandboxes (deploy/postgres-sandbox,
+# deploy/kamailio-sandbox) that tests left under .state when they crashed or
+# could not clean up; their servers run detached and would outlive the run.
+ll_stop_sandboxes() {
+	local d kind
+	for d in "$LL_ROOT"/.state/kamailio-sandbox_* "$LL_ROOT"/.state/pg-sandbox_*; do
+		[ -d "$d" ] || continue
+		case "$d" in
+		*/kamailio-sandbox_*) kind=kamailio-sandbox ;;
+		*) kind=postgres-sandbox ;;
+		esac
+		# The port only names the server; stopping goes by its pid file or data directory.
+		if (unset LL_STATE LL_PG_PORT LL_KAMAILIO_PORT && "$LL_ROOT/deploy/$kind" remove "$d" 1) >/dev/null 2>&1; then
+			ll_log "left-over $kind removed: $(basename "$d")"
+		else
+			ll_log "could not remove left-over $kind $d"
+		fi
+	done
+}
+
 # ll_start_kamailio: the presence server (deploy/kamailio/presence.cfg) on
 # LL_KAMAILIO_PORT (set LL_KAMAILIO_PORT to move it), its tables in this stack's PostgreSQL.
 ll_start_kamailio() {

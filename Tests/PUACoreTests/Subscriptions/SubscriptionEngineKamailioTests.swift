@@ -105,6 +105,39 @@ import Testing
         #expect(await watcher.engine.state(of: "w1") == nil)
     }
 
+    @Test func aRefreshAfterTheServerForgotTheDialogRecreatesTheSubscription() async throws {
+        let publisher = try await EngineHarness.kamailio()
+        defer { Task { await publisher.close() } }
+        let (presentity, _) = try EngineHarness.presentity()
+        try await publisher.engine.sendPublish(PublishParameters(
+            presentity: presentity, event: "presence", body: EngineHarness.pidf(presentity, "open"), expires: 600, source: .admin))
+        _ = try await publisher.next()
+        // A presence server of this test's own (same presentity table), keeping subscriptions in memory only.
+        let server = try await KamailioSandbox()
+        defer { Task { try? await server.remove() } }
+        let watcher = try await Watcher(server: server.uri)
+        defer { Task { await watcher.endpoint.close() } }
+        await watcher.engine.sendSubscribe(SubscribeParameters(
+            id: "r", resource: presentity, watcher: SIPURI(user: "gw", host: "127.0.0.1"), event: "presence",
+            accept: ["application/pidf+xml"], expires: 600, source: .admin))
+        try await watcher.wait("the first NOTIFY") { _ in watcher.notifications.contains { $0.body.contains("<basic>open</basic>") } }
+        let before = try #require(await watcher.engine.subscription("r"))
+        #expect(before.state == .active)
+
+        // The server restarts and forgets the subscription; the refresh gets 481 and a new dialog is made.
+        try await server.stop()
+        try await server.start()
+        let notifiedBefore = watcher.notifications.count
+        await watcher.engine.fireDueTimers(now: .now + .seconds(600))
+        try await watcher.wait("a NOTIFY in a new dialog") { _ in watcher.notifications.count > notifiedBefore }
+        let after = try #require(await watcher.engine.subscription("r"))
+        #expect(after.callID != before.callID && after.remoteTag != nil && after.remoteTag != before.remoteTag)
+        #expect(after.state == .active)
+        #expect(watcher.notifications.last?.body.contains("<basic>open</basic>") == true)
+        #expect(!watcher.events.contains { if case .terminated = $0 { true } else { false } }, "never reported dead")
+        try await server.remove()
+    }
+
     @Test func aWinfoSubscriptionSeesASippWatcherArriveAndLeave() async throws {
         let (presentity, user) = try EngineHarness.presentity()
         let watcher = try await Watcher()
