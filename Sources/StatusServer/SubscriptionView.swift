@@ -10,9 +10,13 @@ public struct SubscriptionView: Sendable, Equatable, Codable {
     /// `idle`, `establishing`, `pending`, `active`, `terminating`.
     public var state: String
     public var grantedExpires: Int?
+    /// When the granted lifetime ends at the notifier (seconds since 1970).
+    public var expiresAt: Double?
     public var callID: String
     public var localTag: String
     public var remoteTag: String?
+    /// CSeq of the latest SUBSCRIBE.
+    public var cseq: UInt32
     public var remoteTarget: String?
     public var source: String
     /// The last NOTIFY's Subscription-State and time (seconds since 1970).
@@ -28,6 +32,8 @@ public struct SubscriptionView: Sendable, Equatable, Codable {
         event = snapshot.parameters.event
         state = "\(snapshot.state)"
         grantedExpires = snapshot.grantedExpires
+        expiresAt = snapshot.expiresAt
+        cseq = snapshot.localSequence
         callID = snapshot.callID
         localTag = snapshot.localTag
         remoteTag = snapshot.remoteTag

@@ -15,6 +15,7 @@ import Testing
         var ownTable = true
         var updatePeriod = 1
         var adminToken: String?
+        var presenceServer = TestServices.kamailioURI
         var table: String { ownTable ? "pua_\(prefix)" : "pua" }
         var stream: String { "\(prefix):registrations" }
         var node: String { "node-\(prefix)" }
@@ -36,7 +37,7 @@ import Testing
 
             [sip]
             listen = ["udp:127.0.0.1:\(sipPort)"]
-            presence_server = "\(TestServices.kamailioURI)"
+            presence_server = "\(presenceServer)"
 
             [redis]
             url = "\(TestServices.redisURL)"
