@@ -9,19 +9,10 @@ extension PostgresPresentityStore: FeedStateStore {
             sql += " WHERE node = $1 OR node IS NULL"
             bindings.append(node)
         }
-        let loaded: (rows: [FeedStateRecord], rejected: Int)
-        do {
-            loaded = try await connection.fetchAll(sql, bindings) { row in
-                guard let feed = row.text(0), let key = row.text(1), let state = row.bytes(2) else { return nil }
-                return FeedStateRecord(feed: feed, key: key, state: state)
-            }
-        } catch {
-            throw Self.storeError(error, doing: "loading feed state")
+        return try await loadRows(sql, bindings, what: "feed state", table: feedStateTable) { row in
+            guard let feed = row.text(0), let key = row.text(1), let state = row.bytes(2) else { return nil }
+            return FeedStateRecord(feed: feed, key: key, state: state)
         }
-        guard loaded.rejected == 0 else {
-            throw PresentityStoreError(code: .corrupt, context: "\(loaded.rejected) rows of \(feedStateTable) cannot be read back")
-        }
-        return loaded.rows
     }
 
     public func writeFeedState(_ records: [FeedStateRecord], deleting deleted: [FeedStateKey]) async throws(PresentityStoreError) {

@@ -21,16 +21,7 @@ extension PostgresPresentityStore: SubscriptionStore {
         var sql = "SELECT \(Self.subscriptionColumns.joined(separator: ", ")) FROM \(quotedTable) WHERE watcher_uri <> ''"
         var bindings = PostgresBindings()
         appendNodeFilter(to: &sql, &bindings)
-        let loaded: (rows: [SubscriptionSnapshot], rejected: Int)
-        do {
-            loaded = try await connection.fetchAll(sql, bindings) { row in Self.subscription(row) }
-        } catch {
-            throw Self.storeError(error, doing: "loading subscriptions")
-        }
-        guard loaded.rejected == 0 else {
-            throw PresentityStoreError(code: .corrupt, context: "\(loaded.rejected) subscription rows of \(table) cannot be read back")
-        }
-        return loaded.rows
+        return try await loadRows(sql, bindings, what: "subscriptions", table: table) { row in Self.subscription(row) }
     }
 
     public func writeSubscriptions(_ subscriptions: [SubscriptionSnapshot], deleting deleted: [SubscriptionKey]) async throws(PresentityStoreError) {

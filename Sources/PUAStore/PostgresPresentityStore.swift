@@ -118,6 +118,23 @@ public actor PostgresPresentityStore: PresentityStore {
         }
     }
 
+    /// Every row of `sql`, decoded; a row `decode` cannot read makes the load fail `corrupt`, naming `table`.
+    func loadRows<T: Sendable>(
+        _ sql: String, _ bindings: PostgresBindings, what: String, table: String,
+        decode: @escaping @Sendable (borrowing PostgresRowReader) -> T?
+    ) async throws(PresentityStoreError) -> [T] {
+        let loaded: (rows: [T], rejected: Int)
+        do {
+            loaded = try await connection.fetchAll(sql, bindings, decode: decode)
+        } catch {
+            throw Self.storeError(error, doing: "loading \(what)")
+        }
+        guard loaded.rejected == 0 else {
+            throw PresentityStoreError(code: .corrupt, context: "\(loaded.rejected) rows of \(what) in \(table) cannot be read back")
+        }
+        return loaded.rows
+    }
+
     /// Restricts a query of the table (that already has a WHERE) to this node's rows: its own, of no node, and
     /// of its sharing tags; nothing for a node that loads every row.
     func appendNodeFilter(to sql: inout String, _ bindings: inout PostgresBindings) {

@@ -59,13 +59,19 @@ import Testing
         }
     }
 
-    @Test func aSubscriptionSeesEachChangeOfAPublicationAndEndsOnUnsubscribe() async throws {
+    /// A presentity of its own published "open" at Kamailio, and its publisher (to change it and to close).
+    static func publishedPresentity() async throws -> (EngineHarness, SIPURI) {
         let publisher = try await EngineHarness.kamailio()
-        defer { Task { await publisher.close() } }
         let (presentity, _) = try EngineHarness.presentity()
         try await publisher.engine.sendPublish(PublishParameters(
             presentity: presentity, event: "presence", body: EngineHarness.pidf(presentity, "open"), expires: 600, source: .admin))
         _ = try await publisher.next()
+        return (publisher, presentity)
+    }
+
+    @Test func aSubscriptionSeesEachChangeOfAPublicationAndEndsOnUnsubscribe() async throws {
+        let (publisher, presentity) = try await Self.publishedPresentity()
+        defer { Task { await publisher.close() } }
 
         let watcher = try await Watcher()
         defer { Task { await watcher.endpoint.close() } }
@@ -106,12 +112,8 @@ import Testing
     }
 
     @Test func aRefreshAfterTheServerForgotTheDialogRecreatesTheSubscription() async throws {
-        let publisher = try await EngineHarness.kamailio()
+        let (publisher, presentity) = try await Self.publishedPresentity()
         defer { Task { await publisher.close() } }
-        let (presentity, _) = try EngineHarness.presentity()
-        try await publisher.engine.sendPublish(PublishParameters(
-            presentity: presentity, event: "presence", body: EngineHarness.pidf(presentity, "open"), expires: 600, source: .admin))
-        _ = try await publisher.next()
         // A presence server of this test's own (same presentity table), keeping subscriptions in memory only.
         let server = try await KamailioSandbox()
         defer { Task { try? await server.remove() } }
