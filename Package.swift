@@ -86,7 +86,12 @@ let package = Package(
         // Several nodes, sharing tags.
         .target(
             name: "Cluster",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "PUACore", "PUAStore", "Feeds",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Configuration: TOML file, environment overrides, validation.
@@ -137,7 +142,7 @@ let package = Package(
         .testTarget(
             name: "FeedsTests", dependencies: ["Feeds", "PUACore", "SIPStack", "PresenceDocuments", "LamplighterTestSupport"],
             resources: [.copy("Resources")], swiftSettings: swiftSettings),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster"], swiftSettings: swiftSettings),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "PUACore", "PUAStore", "Feeds", "LamplighterTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LamplighterConfigTests", dependencies: ["LamplighterConfig"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StatusServerTests",

@@ -72,6 +72,8 @@ public enum ConfigurationLoader {
                 code: .missingKey, key: key.path, allowed: key.kind.name, source: path,
                 detail: "set it in the file or with \(key.environmentName)")
         }
+        // In a cluster the store is how a node taking over finds the others' state: written often unless set.
+        if configuration.cluster.id != nil, sources["pua.update_period"] == nil { configuration.pua.updatePeriod = 2 }
         try checkCombinations(configuration, sources: sources, path: path)
         return EffectiveConfiguration(configuration: configuration, sources: sources)
     }
@@ -166,6 +168,13 @@ public enum ConfigurationLoader {
             throw ConfigurationError(
                 code: .invalidValue, key: "sip.listen", value: quote(address.description),
                 allowed: "each address once", source: (sources["sip.listen"] ?? .defaultValue).description)
+        }
+        if configuration.cluster.id == nil {
+            for key in ["cluster.sharing_tag", "cluster.backup_tags"] where sources[key] != nil {
+                throw ConfigurationError(
+                    code: .missingKey, key: "cluster.id", allowed: "an integer 1 to 65535",
+                    source: (sources[key] ?? .defaultValue).description, detail: "\(key) needs cluster.id")
+            }
         }
         let tls = configuration.sip.tls
         if (tls.certificateFile == nil) != (tls.privateKeyFile == nil) {

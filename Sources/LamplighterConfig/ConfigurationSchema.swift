@@ -8,7 +8,7 @@ enum ConfigurationSchema {
         integer("pua.hash_size", 1...20, "log2 of the presentity table's bucket count (9 = 512 buckets)", \.pua.hashSize),
         integer("pua.min_expires", 1...86_400, "lowest Expires sent in a PUBLISH, seconds", \.pua.minExpires),
         integer("pua.default_expires", 1...604_800, "Expires when an update asks for none, seconds", \.pua.defaultExpires),
-        integer("pua.update_period", 1...3_600, "how often changed publications and subscriptions are written to the store, seconds", \.pua.updatePeriod),
+        integer("pua.update_period", 1...3_600, "how often changed publications and subscriptions are written to the store, seconds (default 30; 2 in a cluster)", \.pua.updatePeriod),
         boolean("pua.update_contact", "a NOTIFY's Contact becomes the target of the next in-dialog SUBSCRIBE (pua_update_contact)", \.pua.updateContact),
         serviceURL("database.url", schemes: ["postgresql", "postgres"], required: true,
                    "PostgreSQL URL, postgresql://user:password@host:port/dbname", \.database.url),
@@ -16,6 +16,22 @@ enum ConfigurationSchema {
         optionalInteger("cluster.id", 1...65_535, "cluster id; unset runs the node alone", \.cluster.id),
         optionalToken("cluster.sharing_tag", "sharing tag this node publishes for", \.cluster.sharingTag),
         optionalToken("cluster.node", "this node's name in the store (rows it writes and recovers); default: the host name", \.cluster.node),
+        ConfigurationKey(
+            path: "cluster.backup_tags", kind: .stringArray, secret: false, required: false,
+            help: "sharing tags this node takes over when no other node holds them",
+            apply: { (config: inout Config, raw) throws(ConfigurationKeyRejection) in
+                guard case .strings(let tags) = raw else { preconditionFailure("kind checked before apply") }
+                for tag in tags {
+                    guard !tag.isEmpty, tag.count <= 64,
+                          tag.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_./".contains($0)) }) else {
+                        throw ConfigurationKeyRejection(
+                            code: .invalidValue, allowed: "tags of 1 to 64 characters of a-z, A-Z, 0-9, - _ . /", detail: "'\(tag)' is not one")
+                    }
+                }
+                config.cluster.backupTags = tags
+            },
+            render: { $0.cluster.backupTags.isEmpty ? nil : .strings($0.cluster.backupTags) }
+        ),
         ConfigurationKey(
             path: "sip.listen", kind: .stringArray, secret: false, required: false,
             help: "local SIP sockets, transport:host:port",

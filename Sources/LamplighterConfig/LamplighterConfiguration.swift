@@ -10,7 +10,8 @@ public struct LamplighterConfiguration: Sendable, Equatable {
         public var minExpires = 300
         /// Expires used when an update does not ask for one (seconds).
         public var defaultExpires = 3600
-        /// How often changed publications and subscriptions are written to the store (seconds).
+        /// How often changed publications and subscriptions are written to the store (seconds); 2 in a cluster
+        /// unless set, so a node taking over finds recent state.
         public var updatePeriod = 30
         /// `pua_update_contact`: a NOTIFY's Contact becomes the remote target of its subscription.
         public var updateContact = true
@@ -32,6 +33,8 @@ public struct LamplighterConfiguration: Sendable, Equatable {
         public var sharingTag: String?
         /// This node's name, written with its rows (`pua.node`) so it recovers its own; nil uses the host name.
         public var node: String?
+        /// Tags this node takes over when no other node holds them (fail-over).
+        public var backupTags: [String] = []
     }
 
     /// Digest credentials (`[sip.auth]`).

@@ -81,7 +81,7 @@ extension PublicationMachine {
             return etag == nil ? forget() : send(.remove)
         }
         guard body != nil else { return [] }
-        let changed = body != publishedBody || contentType != publishedContentType
+        let changed = publishedBodyUnknown ? !timer : body != publishedBody || contentType != publishedContentType
         if etag == nil { return changed || timer ? send(.initial) : [] }
         if changed { return send(.modify) }
         return timer ? send(.refresh) : []
@@ -122,6 +122,7 @@ extension PublicationMachine {
         if let body = sent.request.body {
             publishedBody = body
             publishedContentType = sent.request.contentType
+            publishedBodyUnknown = false
         }
         let granted = reply.expires.flatMap { $0 > 0 ? $0 : nil } ?? sent.request.expires
         grantedExpires = granted

@@ -21,10 +21,6 @@ extension PublicationMachine {
         publishedBody = body
         publishedContentType = contentType
         state = .published
-        let latestMs = Int((remaining - marginSeconds) * 1000)
-        let earliestMs = min(latestMs, max(0, latestMs - grantedSeconds * 1000 / 2))
-        generation += 1
-        timerArmed = true
-        return [.scheduleRefresh(earliest: now + .milliseconds(earliestMs), latest: now + .milliseconds(latestMs), generation: generation)]
+        return armRefresh(granted: grantedSeconds, remaining: remaining, now: now)
     }
 }

@@ -191,6 +191,9 @@ public struct PublicationMachine: Sendable {
     // What the server holds: the last body a 2xx applied.
     var publishedBody: [UInt8]?
     var publishedContentType: String?
+    /// Another node changed the publication (cluster): the server holds a body this machine has not seen, so
+    /// the next update is sent whatever it is, and a timer still only refreshes.
+    var publishedBodyUnknown = false
 
     var inFlight: InFlight?
     var attempts = 0

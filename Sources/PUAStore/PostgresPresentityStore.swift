@@ -102,9 +102,7 @@ public actor PostgresPresentityStore: PresentityStore {
     }
 
     public func load(into sink: AsyncStream<[PublicationSnapshot]>.Continuation) async throws(PresentityStoreError) {
-        var sql = "SELECT pres_uri, event, pres_id, etag, expires, desired_expires, body, content_type, version, tuple_id, "
-            + "last_code, last_reason, extract(epoch FROM last_reply_at)::double precision, source, sharing_tag, extra_headers, "
-            + "outbound_proxy, granted_expires, state, source_body, call_id, from_tag, cseq FROM \(quotedTable) WHERE watcher_uri = ''"
+        var sql = "SELECT \(Self.selectedColumns) FROM \(quotedTable) WHERE watcher_uri = ''"
         var bindings = PostgresBindings()
         appendNodeFilter(to: &sql, &bindings)
         let rejected: Int
@@ -142,6 +140,29 @@ public actor PostgresPresentityStore: PresentityStore {
         sql += " AND (node = $1 OR node IS NULL OR sharing_tag = ANY($2::text[]))"
         bindings.append(node)
         bindings.append(PostgresBindings.textArray(sharingTags))
+    }
+
+    /// The columns ``snapshot(_:)`` reads, in its order.
+    static let selectedColumns = "pres_uri, event, pres_id, etag, expires, desired_expires, body, content_type, version, tuple_id, "
+        + "last_code, last_reason, extract(epoch FROM last_reply_at)::double precision, source, sharing_tag, extra_headers, "
+        + "outbound_proxy, granted_expires, state, source_body, call_id, from_tag, cseq"
+
+    public func load(keys: [PublicationKey]) async throws(PresentityStoreError) -> [PublicationSnapshot] {
+        guard !keys.isEmpty else { return [] }
+        var bindings = PostgresBindings()
+        bindings.append(PostgresBindings.textArray(keys.map(\.presentity)))
+        bindings.append(PostgresBindings.textArray(keys.map(\.event)))
+        bindings.append(PostgresBindings.textArray(keys.map(\.id)))
+        let sql = "SELECT \(Self.selectedColumns) FROM \(quotedTable) WHERE watcher_uri = '' AND (pres_uri, event, pres_id) IN "
+            + "(SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))"
+        return try await loadRows(sql, bindings, what: "publications", table: table) { row in Self.snapshot(row) }
+    }
+
+    public func load(sharingTag: String) async throws(PresentityStoreError) -> [PublicationSnapshot] {
+        var bindings = PostgresBindings()
+        bindings.append(sharingTag)
+        let sql = "SELECT \(Self.selectedColumns) FROM \(quotedTable) WHERE watcher_uri = '' AND sharing_tag = $1"
+        return try await loadRows(sql, bindings, what: "publications", table: table) { row in Self.snapshot(row) }
     }
 
     /// Runs the statements, spread over the connections (each connection runs its share in order; each statement

@@ -102,6 +102,14 @@ public actor ReconnectingPostgresStore: PresentityStore, FeedStateStore, Subscri
         try await using { (store) async throws(PresentityStoreError) in try await store.delete(keys) }
     }
 
+    public func load(keys: [PublicationKey]) async throws(PresentityStoreError) -> [PublicationSnapshot] {
+        try await using { (store) async throws(PresentityStoreError) in try await store.load(keys: keys) }
+    }
+
+    public func load(sharingTag: String) async throws(PresentityStoreError) -> [PublicationSnapshot] {
+        try await using { (store) async throws(PresentityStoreError) in try await store.load(sharingTag: sharingTag) }
+    }
+
     public func loadFeedState() async throws(PresentityStoreError) -> [FeedStateRecord] {
         try await using { (store) async throws(PresentityStoreError) in try await store.loadFeedState() }
     }

@@ -17,12 +17,16 @@ public struct StatusContext: Sendable {
     public var metrics: PrometheusCollectorRegistry?
     /// Bearer token of the admin API; nil disables it (404).
     public var adminToken: String?
+    /// The live view of the cluster (nodes heard, tags and their holders), merged into `cluster` for /status.
+    public var clusterState: (@Sendable () async -> (nodes: [ClusterReport.Node], tags: [ClusterReport.Tag]))?
 
     public init(
         cluster: ClusterReport? = nil, engine: PublicationEngine? = nil, subscriptions: SubscriptionEngine? = nil,
         feeds: (@Sendable () async -> [FeedReport])? = nil,
-        metrics: PrometheusCollectorRegistry? = nil, adminToken: String? = nil
+        metrics: PrometheusCollectorRegistry? = nil, adminToken: String? = nil,
+        clusterState: (@Sendable () async -> (nodes: [ClusterReport.Node], tags: [ClusterReport.Tag]))? = nil
     ) {
+        self.clusterState = clusterState
         self.cluster = cluster
         self.engine = engine
         self.subscriptions = subscriptions
@@ -40,11 +44,43 @@ public struct ClusterReport: Sendable, Equatable, Codable {
     public var id: Int?
     /// `cluster.sharing_tag`.
     public var sharingTag: String?
+    /// `cluster.backup_tags`.
+    public var backupTags: [String]?
+    /// The nodes heard on the cluster channel, with the tags each says it holds.
+    public var nodes: [Node]?
+    /// Every tag this node knows (its own and backup ones) and the node holding it, per PostgreSQL.
+    public var tags: [Tag]?
 
-    public init(node: String, id: Int?, sharingTag: String?) {
+    /// A node heard on the cluster channel.
+    public struct Node: Sendable, Equatable, Codable {
+        public var node: String
+        public var tags: [String]
+        /// Seconds since its last heartbeat.
+        public var lastSeenSecondsAgo: Double
+
+        public init(node: String, tags: [String], lastSeenSecondsAgo: Double) {
+            self.node = node
+            self.tags = tags
+            self.lastSeenSecondsAgo = lastSeenSecondsAgo
+        }
+    }
+
+    /// A sharing tag and its holder (nil: nobody holds it).
+    public struct Tag: Sendable, Equatable, Codable {
+        public var tag: String
+        public var holder: String?
+
+        public init(tag: String, holder: String?) {
+            self.tag = tag
+            self.holder = holder
+        }
+    }
+
+    public init(node: String, id: Int?, sharingTag: String?, backupTags: [String]? = nil) {
         self.node = node
         self.id = id
         self.sharingTag = sharingTag
+        self.backupTags = backupTags
     }
 }
 

@@ -32,7 +32,12 @@ public enum StatusHTTPServer {
             let statistics = await context.engine?.statistics()
             let subscriptions = await context.subscriptions?.subscriptions()
             let feeds = await context.feeds?()
-            return json(.ok, StatusDocument(report: report, cluster: context.cluster, engine: statistics, subscriptions: subscriptions, feeds: feeds))
+            var cluster = context.cluster
+            if let state = await context.clusterState?() {
+                cluster?.nodes = state.nodes
+                cluster?.tags = state.tags
+            }
+            return json(.ok, StatusDocument(report: report, cluster: cluster, engine: statistics, subscriptions: subscriptions, feeds: feeds))
         }
         router.get("/healthz") { _, _ -> Response in
             text(.ok, "alive\n")

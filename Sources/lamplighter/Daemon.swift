@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Feeds
 import LamplighterConfig
@@ -32,6 +33,10 @@ struct Daemon {
         let engine = try Self.publicationEngine(configuration, store: store.publications, endpoint: endpoint, resolver: resolver) { healthy, detail in
             Task { await board.update("store", healthy ? .ready : .degraded(detail), detail: healthy ? "publications written" : "") }
         }
+        let node = configuration.cluster.node ?? ProcessInfo.processInfo.hostName
+        // In a cluster: the tags this node holds are known before the stored publications resume, so it
+        // resumes only what it refreshes.
+        let cluster = await Self.joinCluster(configuration, node: node, engine: engine, logger: logger)
         do {
             // Before the feeds start: stored publications resume (or are re-published) first.
             try await engine.recover()
@@ -50,29 +55,78 @@ struct Daemon {
         // Feed state next: lamps whose contacts expired or whose calls changed while the daemon was down are
         // corrected before new events arrive (stream entries not yet acknowledged are delivered again).
         await feeds?.service.restoreState()
-        let node = configuration.cluster.node ?? ProcessInfo.processInfo.hostName
         let feedReports: (@Sendable () async -> [FeedReport])? = feeds.map { ingest in
             let service = ingest.service
             return { await service.feedCounters().map(Self.report) }
         }
+        var clusterState: (@Sendable () async -> (nodes: [ClusterReport.Node], tags: [ClusterReport.Tag]))?
+        if let cluster {
+            clusterState = { await Self.clusterState(cluster) }
+        }
         let status = StatusHTTPServer.application(
             board: board,
             context: StatusContext(
-                cluster: ClusterReport(node: node, id: configuration.cluster.id, sharingTag: configuration.cluster.sharingTag),
+                cluster: ClusterReport(
+                    node: node, id: configuration.cluster.id, sharingTag: configuration.cluster.sharingTag,
+                    backupTags: configuration.cluster.id == nil ? nil : configuration.cluster.backupTags),
                 engine: engine, subscriptions: subscriptions,
                 feeds: feedReports,
-                metrics: registry, adminToken: configuration.status.adminToken),
+                metrics: registry, adminToken: configuration.status.adminToken,
+                clusterState: clusterState),
             host: configuration.status.listen.host, port: configuration.status.listen.port,
             logger: Logger(label: "lamplighter.status"))
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: status), .init(service: monitor), .init(service: engine), .init(service: subscriptions)]
-                    + (feeds.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []),
+                    + (feeds.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? [])
+                    + (cluster.map { [.init(service: $0.leases), .init(service: $0.bus)] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
         await endpoint.close()
         logger.info("stopped")
+    }
+
+    /// The cluster's parts: the sharing-tag leases and the Redis channel.
+    struct ClusterParts: Sendable {
+        let leases: TagLeaseService
+        let bus: ClusterBus
+    }
+
+    /// With `cluster.id`: the sharing-tag leases (PostgreSQL advisory locks, `cluster.sharing_tag` at once,
+    /// `cluster.backup_tags` when free) drive what the engine refreshes, and the Redis channel carries every
+    /// publication change to the other nodes. Returns after the first lease attempt; nil outside a cluster.
+    static func joinCluster(_ configuration: LamplighterConfiguration, node: String, engine: PublicationEngine, logger: Logger) async -> ClusterParts? {
+        guard let clusterID = configuration.cluster.id, let url = configuration.database.url else { return nil }
+        let redis = configuration.redis.url
+        let endpoint = RedisEndpoint(
+            host: redis.host, port: redis.port ?? 6379, username: redis.user, password: redis.password, database: Int(redis.path) ?? 0)
+        let leases = TagLeaseService(
+            url: url.original, clusterID: clusterID, node: node,
+            configuration: .init(ownTags: configuration.cluster.sharingTag.map { [$0] } ?? [], backupTags: configuration.cluster.backupTags),
+            logger: Logger(label: "lamplighter.cluster")
+        ) { tag, held in
+            if held { await engine.tagActivated(tag) } else { await engine.tagDeactivated(tag) }
+        }
+        let bus = ClusterBus(
+            clusterID: clusterID, node: node, endpoint: endpoint, logger: Logger(label: "lamplighter.cluster"),
+            heldTags: { Array(await leases.heldTags) }, onAnnouncement: { await engine.announcementReceived($0) })
+        await engine.joinCluster(node: node, sharingTag: configuration.cluster.sharingTag, activeTags: []) { bus.announce($0) }
+        await leases.start()
+        let held = await leases.heldTags.sorted()
+        logger.info("cluster joined", metadata: [
+            "cluster": "\(clusterID)", "node": "\(node)", "holds": "\(held)", "channel": "\(bus.channel)",
+        ])
+        return ClusterParts(leases: leases, bus: bus)
+    }
+
+    /// The nodes heard and the tags' holders, for /status.
+    static func clusterState(_ cluster: ClusterParts) async -> (nodes: [ClusterReport.Node], tags: [ClusterReport.Tag]) {
+        let now = Date().timeIntervalSince1970
+        let nodes = await cluster.bus.knownPeers().map { ClusterReport.Node(node: $0.node, tags: $0.tags, lastSeenSecondsAgo: max(0, now - $0.lastSeen)) }
+        let holders = await cluster.leases.holders() ?? [:]
+        let tags = cluster.leases.configuration.allTags.map { ClusterReport.Tag(tag: $0, holder: holders[$0]) }
+        return (nodes, tags)
     }
 
     /// The publication engine (`[pua]`), publishing through the outbound proxy or else the presence server.
@@ -153,7 +207,7 @@ struct Daemon {
         let sources = FeedIngestService.Sources(
             channels: enabled.filter { $0.1.mode == .pubsub }.map(\.1.key),
             streams: enabled.filter { $0.1.mode == .stream }.map(\.1.key),
-            group: feeds.consumerGroup, consumer: "lamplighter-\(ProcessInfo.processInfo.hostName)")
+            group: feeds.consumerGroup, consumer: "lamplighter-\(configuration.cluster.node ?? ProcessInfo.processInfo.hostName)")
         let detail = enabled.map { "\($0.0)=\($0.1.mode.rawValue):\($0.1.key)" }.joined(separator: " ")
         return FeedIngestService(service: service, endpoint: endpoint, sources: sources, logger: Logger(label: "lamplighter.feeds")) { state in
             Task {

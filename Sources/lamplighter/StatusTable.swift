@@ -13,6 +13,14 @@ enum StatusTable {
             [component.name, component.state.name + (component.state.errorText.map { " (\($0))" } ?? ""),
              duration(max(0, now - component.since)), component.detail]
         })
+        if let cluster = status.cluster, let tags = cluster.tags, !tags.isEmpty {
+            out += "\n" + table(["sharing tag", "held by"], tags.map { [$0.tag, $0.holder ?? "nobody"] })
+        }
+        if let cluster = status.cluster, let nodes = cluster.nodes, !nodes.isEmpty {
+            out += "\n" + table(["node", "tags", "last heard"], nodes.map {
+                [$0.node, $0.tags.isEmpty ? "-" : $0.tags.joined(separator: ", "), duration($0.lastSeenSecondsAgo) + " ago"]
+            })
+        }
         if let publications = status.publications {
             let states = ["published", "publishing", "failed", "idle"]
             out += "\n" + table(["publications"] + states + ["total"], publications.keys.sorted().map { event in

@@ -161,6 +161,7 @@ import Testing
         ("feeds.dialogs.mode", "\"kafka\""),
         ("redis.url", "\"rediss://127.0.0.1\""),
         ("cluster.sharing_tag", "\"has space\""),
+        ("cluster.backup_tags", "[\"ok\", \"not ok\"]"),
         ("sip.tls.ca_file", "\"/nonexistent/ca.pem\""),
         ("sip.udp_receive_buffer", "1024"),
         ("sip.max_transactions", "0"),
@@ -175,6 +176,26 @@ import Testing
             #expect(error.key == key, "\(error)")
             #expect(error.code == .invalidValue || error.code == .outOfRange, "\(error)")
             #expect(error.allowed != nil, "\(error) does not say what is allowed")
+        }
+    }
+
+    @Test func aClusterWritesTheStoreOftenUnlessToldOtherwise() throws {
+        #expect(try load(Self.document([:])).configuration.pua.updatePeriod == 30)
+        let clustered = try load(Self.document(["cluster.id": "7", "cluster.sharing_tag": "\"a\"", "cluster.backup_tags": "[\"b\", \"c\"]"]))
+        #expect(clustered.configuration.pua.updatePeriod == 2)
+        #expect(clustered.configuration.cluster.backupTags == ["b", "c"])
+        #expect(try load(Self.document(["cluster.id": "7", "pua.update_period": "5"])).configuration.pua.updatePeriod == 5)
+    }
+
+    @Test(arguments: ["cluster.sharing_tag", "cluster.backup_tags"])
+    func tagsNeedAClusterID(key: String) {
+        let value = key == "cluster.sharing_tag" ? "\"a\"" : "[\"b\"]"
+        do {
+            _ = try load(Self.document([key: value]))
+            Issue.record("accepted \(key) without cluster.id")
+        } catch {
+            #expect(error.code == .missingKey && error.key == "cluster.id", "\(error)")
+            #expect((error.detail ?? "").contains(key) && error.source.hasPrefix("test.toml:"), "names the key and where it was set: \(error)")
         }
     }
 

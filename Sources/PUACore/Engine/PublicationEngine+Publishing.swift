@@ -8,8 +8,25 @@ extension PublicationEngine {
     /// A new key needs a body; `expires: 0` removes the publication (a no-op for an unknown key). A body equal
     /// to the one last given is not sent again. The PUBLISH goes out now unless one is in flight for this
     /// publication: then the update waits and the latest one wins. Replies reach the callbacks.
+    ///
+    /// In a cluster, an update for a publication this node does not hold is applied to the one another node
+    /// made: taken from that node's announcement when it brings a body, else looked up in the store first
+    /// (the update then waits, in order with later ones for the same key).
     public func sendPublish(_ parameters: PublishParameters) throws(PublishRequestError) {
         do {
+            if activeTags != nil, table[parameters.key] == nil {
+                _ = try validated(parameters)
+                if lookups[parameters.key] != nil {
+                    lookups[parameters.key]!.append(parameters)
+                    return
+                }
+                guard let adopted = adoptedFromAnnouncement(parameters) else {
+                    enqueueLookup(parameters.key, parameters)
+                    return
+                }
+                try apply(parameters, adopting: adopted)
+                return
+            }
             try apply(parameters)
         } catch {
             metrics.refused.increment()
@@ -18,7 +35,8 @@ extension PublicationEngine {
         }
     }
 
-    private func apply(_ parameters: PublishParameters) throws(PublishRequestError) {
+    /// The event of `parameters`, after the checks that need no record (event, header fields, body size).
+    func validated(_ parameters: PublishParameters) throws(PublishRequestError) -> PresenceEvent {
         let key = parameters.key
         guard let event = registry.event(named: parameters.event) else {
             throw PublishRequestError(code: .unknownEvent, context: "\(key): event \"\(parameters.event)\" is not registered")
@@ -35,6 +53,16 @@ extension PublicationEngine {
             throw PublishRequestError(
                 code: .invalidBody, context: "\(key): body of \(body.count) bytes exceeds \(PresenceEvent.maximumBodySize)")
         }
+        return event
+    }
+
+    /// Applies an update; `adopting` is a record (and the actions that set it up) taken from another node's
+    /// work, used instead of a new one when the table does not hold the key.
+    func apply(
+        _ parameters: PublishParameters, adopting: (record: PublicationRecord, actions: [PublicationMachine.Action])? = nil
+    ) throws(PublishRequestError) {
+        let key = parameters.key
+        let event = try validated(parameters)
 
         // Everything that can fail is decided before the table changes.
         let fresh: PublicationRecord?
@@ -42,6 +70,9 @@ extension PublicationEngine {
         if let existing = table[key] {
             fresh = nil
             current = existing
+        } else if let adopting {
+            fresh = adopting.record
+            current = adopting.record
         } else {
             if parameters.expires == 0 { return }  // Nothing published, nothing to remove.
             guard parameters.body != nil else {
@@ -53,7 +84,7 @@ extension PublicationEngine {
             current = PublicationRecord(
                 key: key, presentity: parameters.presentity,
                 machine: PublicationMachine(configuration: configuration.machine, random: makeRandom()),
-                contentType: parameters.contentType ?? event.contentType, tupleID: Self.token(prefix: "t"),
+                contentType: parameters.contentType ?? event.contentType, tupleID: Self.tupleID(of: key),
                 callID: Self.token(prefix: "p") + "@lamplighter", fromTag: Self.token(prefix: ""), source: parameters.source)
             fresh = current
         }
@@ -72,6 +103,7 @@ extension PublicationEngine {
 
         var record = fresh ?? table.remove(key)!
         defer { if record.machine.state != .removed { table.insert(record) } }
+        if let adopting, fresh != nil { execute(adopting.actions, on: &record) }
         if let newBody {
             record.nextVersion += 1
             record.sourceBody = newBody.source
@@ -80,7 +112,12 @@ extension PublicationEngine {
         }
         if parameters.expires != 0 { record.desiredExpires = parameters.expires }
         record.source = parameters.source
-        record.sharingTag = parameters.sharingTag
+        // A record keeps its tag (whose holder refreshes it) unless the update names one; a new one gets the node's.
+        if let tag = parameters.sharingTag {
+            record.sharingTag = tag
+        } else if fresh != nil, record.sharingTag == nil {
+            record.sharingTag = ownSharingTag
+        }
         record.extraHeaders = parameters.extraHeaders
         record.outboundProxy = parameters.outboundProxy
         guard let body = record.body else { preconditionFailure("a record in the table always has a body") }
@@ -147,6 +184,7 @@ extension PublicationEngine {
             case .reportPublished:
                 metrics.published.increment()
                 if let granted = record.machine.grantedExpires { record.expiresAt = wallClock() + Double(granted) }
+                announce(record, removed: false)
                 callbacks.notify(record.snapshot, .published(statusCode: record.lastReply?.statusCode ?? 200))
             case .reportFailure(let failure):
                 metrics.failed.increment()
@@ -158,6 +196,7 @@ extension PublicationEngine {
                 callbacks.notify(record.snapshot, .failed(failure))
             case .forget:
                 metrics.removed.increment()
+                announce(record, removed: true)
                 if let tag = record.remoteTag { dialogs[SIPDialogID(callID: record.callID, localTag: record.fromTag, remoteTag: tag)] = nil }
                 record.expiresAt = nil
                 disarm(&record)
@@ -206,6 +245,17 @@ extension PublicationEngine {
         Task.detached {
             await self.outcomeReceived(key, serial: serial, await transport.outcome(of: message, nextHop: nextHop))
         }
+    }
+
+    /// The PIDF tuple id of a new publication: derived from its key (FNV-1a), so every node of a cluster stamps
+    /// the same one.
+    static func tupleID(of key: PublicationKey) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "\(key.presentity)\u{0}\(key.event)\u{0}\(key.id)".utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return "t" + String(repeating: "0", count: 16 - hex.count) + hex
     }
 
     /// A random token of 16 hex digits after `prefix`.

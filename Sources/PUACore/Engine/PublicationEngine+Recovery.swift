@@ -47,34 +47,44 @@ extension PublicationEngine {
         let now = clock()
         let wallNow = wallClock()
         for snapshot in stored where table[snapshot.key] == nil {
-            guard let body = snapshot.body, let presentity = try? SIPURI(parsing: snapshot.key.presentity) else {
-                logger.warning("stored publication cannot be resumed", metadata: ["publication": "\(snapshot.key)"])
-                continue
-            }
-            var record = PublicationRecord(
-                key: snapshot.key, presentity: presentity,
-                machine: PublicationMachine(configuration: configuration.machine, random: makeRandom()),
-                contentType: snapshot.contentType, tupleID: snapshot.tupleID,
-                callID: snapshot.callID ?? Self.token(prefix: "p") + "@lamplighter", fromTag: snapshot.fromTag ?? Self.token(prefix: ""),
-                source: snapshot.source)
-            record.cseq = snapshot.cseq ?? 0
-            record.body = body
-            record.sourceBody = snapshot.sourceBody
-            record.nextVersion = (snapshot.version ?? 0) + 1
-            record.desiredExpires = snapshot.desiredExpires
-            record.expiresAt = snapshot.expiresAt
-            record.lastReply = snapshot.lastReply
-            record.sharingTag = snapshot.sharingTag
-            record.extraHeaders = snapshot.extraHeaders
-            record.outboundProxy = snapshot.outboundProxy
+            // In a cluster, rows whose tag another node holds stay in the store: that node refreshes them, and
+            // an update here looks them up.
+            if let tag = snapshot.sharingTag, let activeTags, !activeTags.contains(tag) { continue }
+            guard var record = record(restoring: snapshot) else { continue }
             let remaining = (snapshot.expiresAt ?? wallNow) - wallNow
             let actions = record.machine.resume(
-                etag: snapshot.etag, granted: snapshot.grantedExpires, remaining: remaining, body: body,
+                etag: snapshot.etag, granted: snapshot.grantedExpires, remaining: remaining, body: record.body ?? [],
                 contentType: snapshot.contentType, expires: snapshot.desiredExpires, now: now)
             if record.machine.requestInFlight != nil { republished += 1 } else { resumed += 1 }
             execute(actions, on: &record)
             table.insert(record)
         }
         return (resumed, republished)
+    }
+
+    /// A record with everything a stored publication carries (Call-ID, From tag, CSeq, body, version, tuple id,
+    /// …) and a fresh machine; nil, logged, for one without a body or a presentity that does not parse.
+    func record(restoring snapshot: PublicationSnapshot) -> PublicationRecord? {
+        guard let body = snapshot.body, let presentity = try? SIPURI(parsing: snapshot.key.presentity) else {
+            logger.warning("stored publication cannot be resumed", metadata: ["publication": "\(snapshot.key)"])
+            return nil
+        }
+        var record = PublicationRecord(
+            key: snapshot.key, presentity: presentity,
+            machine: PublicationMachine(configuration: configuration.machine, random: makeRandom()),
+            contentType: snapshot.contentType, tupleID: snapshot.tupleID,
+            callID: snapshot.callID ?? Self.token(prefix: "p") + "@lamplighter", fromTag: snapshot.fromTag ?? Self.token(prefix: ""),
+            source: snapshot.source)
+        record.cseq = snapshot.cseq ?? 0
+        record.body = body
+        record.sourceBody = snapshot.sourceBody
+        record.nextVersion = (snapshot.version ?? 0) + 1
+        record.desiredExpires = snapshot.desiredExpires
+        record.expiresAt = snapshot.expiresAt
+        record.lastReply = snapshot.lastReply
+        record.sharingTag = snapshot.sharingTag
+        record.extraHeaders = snapshot.extraHeaders
+        record.outboundProxy = snapshot.outboundProxy
+        return record
     }
 }

@@ -20,6 +20,7 @@ extension PublicationEngine: Service {
         fireDueTimers(now: now)
         guard now - lastFlush >= configuration.flushInterval else { return }
         lastFlush = now
+        lookUpPendingAdoptions()
         await flush()
     }
 
@@ -31,6 +32,8 @@ extension PublicationEngine: Service {
             defer { if record.machine.state != .removed { table.insert(record) } }
             guard let armed = record.timer, armed.generation == entry.generation else { continue }
             disarm(&record)
+            // In a cluster only the holder of the record's tag refreshes it (re-armed when the tag is taken over).
+            if armed.isRefresh, !owns(record) { continue }
             let actions = record.machine.timerFired(generation: entry.generation, now: now)
             execute(actions, on: &record)
         }

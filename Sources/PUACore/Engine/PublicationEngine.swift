@@ -79,6 +79,24 @@ public actor PublicationEngine {
 
     let metrics = EngineMetrics()
 
+    // Cluster mode (``joinCluster(node:sharingTag:activeTags:announce:)``).
+    /// The sharing tags this node holds; nil outside a cluster (the node refreshes every record).
+    var activeTags: Set<String>?
+    /// This node's name and the tag its new records carry.
+    var node = ""
+    var ownSharingTag: String?
+    /// Tells the other nodes about each change this node made at the server.
+    var announcer: (@Sendable (PublicationAnnouncement) -> Void)?
+    /// The latest announcement of another node per publication.
+    var announced: [PublicationKey: PublicationAnnouncement] = [:]
+    /// Keys looked up in the store (not in the table), with the updates that wait for them, in order.
+    var lookups: [PublicationKey: [PublishParameters]] = [:]
+    var lookupQueue: [PublicationKey] = []
+    var lookupRunning = false
+    /// Publications another node announced with a tag this node holds, not yet found in the store (written
+    /// behind); looked up again at every flush until found or expired.
+    var pendingAdoptions: Set<PublicationKey> = []
+
     /// - Parameters:
     ///   - clock: the monotonic time machines and timers use; inject to test without sleeping.
     ///   - wallClock: seconds since 1970, for expiry times shown to operators and stored.

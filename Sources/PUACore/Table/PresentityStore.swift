@@ -9,12 +9,27 @@ public protocol PresentityStore: Sendable {
     func upsert(_ publications: [PublicationSnapshot]) async throws(PresentityStoreError)
     /// Deletes these publications (one batch); unknown keys are ignored.
     func delete(_ keys: [PublicationKey]) async throws(PresentityStoreError)
+    /// The stored publications of `keys` (whatever node wrote them); unknown keys are left out.
+    func load(keys: [PublicationKey]) async throws(PresentityStoreError) -> [PublicationSnapshot]
+    /// The stored publications carrying `sharingTag` (whatever node wrote them).
+    func load(sharingTag: String) async throws(PresentityStoreError) -> [PublicationSnapshot]
 }
 
 extension PresentityStore {
     /// One batch of ``loadAll()``, for stores that read everything at once.
     public func load(into sink: AsyncStream<[PublicationSnapshot]>.Continuation) async throws(PresentityStoreError) {
         sink.yield(try await loadAll())
+    }
+
+    /// ``load(keys:)`` by filtering ``loadAll()``, for stores that hold every row.
+    public func load(keys: [PublicationKey]) async throws(PresentityStoreError) -> [PublicationSnapshot] {
+        let wanted = Set(keys)
+        return try await loadAll().filter { wanted.contains($0.key) }
+    }
+
+    /// ``load(sharingTag:)`` by filtering ``loadAll()``, for stores that hold every row.
+    public func load(sharingTag: String) async throws(PresentityStoreError) -> [PublicationSnapshot] {
+        try await loadAll().filter { $0.sharingTag == sharingTag }
     }
 }
 
