@@ -18,6 +18,19 @@ extension PublicationMachine {
         return refresh ? armRefresh(granted: granted, remaining: remaining, now: now) : []
     }
 
+    /// A fresh machine for a stored publication another node holds at the server with `etag`: the desired state
+    /// is the stored one, the server's body unknown (see ``remotePublished(etag:granted:remaining:refresh:now:)``).
+    public mutating func adopt(
+        etag newETag: String, granted: Int, remaining: Double, body storedBody: [UInt8], contentType storedType: String, expires: Int?,
+        refresh: Bool, now: ContinuousClock.Instant
+    ) -> [Action] {
+        precondition(state == .idle && inFlight == nil, "only a fresh machine adopts")
+        body = storedBody
+        contentType = storedType
+        requestedExpires = expires
+        return remotePublished(etag: newETag, granted: granted, remaining: remaining, refresh: refresh, now: now)
+    }
+
     /// This node took over the record's sharing tag: a published record's refresh is armed for what is left
     /// of its lifetime (at once when that is inside the margin). Nothing for one in flight, failed or idle.
     public mutating func tookOver(remaining: Double, now: ContinuousClock.Instant) -> [Action] {

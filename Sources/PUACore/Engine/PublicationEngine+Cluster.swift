@@ -175,11 +175,9 @@ extension PublicationEngine {
             record.expiresAt = nil
             return (record, [])  // Expired at the server: the update publishes it afresh (same tuple id, versions on).
         }
-        _ = record.machine.resume(
-            etag: etag, granted: snapshot.grantedExpires, remaining: .infinity, body: body, contentType: snapshot.contentType,
-            expires: snapshot.desiredExpires, now: now)
-        let actions = record.machine.remotePublished(
-            etag: etag, granted: snapshot.grantedExpires ?? record.machine.desiredExpires, remaining: remaining, refresh: false, now: now)
+        let actions = record.machine.adopt(
+            etag: etag, granted: snapshot.grantedExpires ?? record.machine.desiredExpires, remaining: remaining, body: body,
+            contentType: snapshot.contentType, expires: snapshot.desiredExpires, refresh: false, now: now)
         return (record, actions)
     }
 
