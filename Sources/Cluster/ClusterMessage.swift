@@ -15,8 +15,8 @@ public enum ClusterMessage: Sendable, Equatable {
         public var description: String { "cluster message rejected: \(reason)" }
     }
 
-    /// Messages above this size are refused.
-    public static let maximumSize = 8192
+    /// Messages above this size are refused (a body of 64 KiB in base64 fits).
+    public static let maximumSize = 96 * 1024
 
     struct Wire: Codable {
         var t: String
@@ -30,6 +30,10 @@ public enum ClusterMessage: Sendable, Equatable {
         var expires: Double?
         var v: UInt64?
         var tag: String?
+        /// Body (base64), its type, and the source.
+        var b: String?
+        var ct: String?
+        var src: String?
     }
 
     /// The JSON of the message.
@@ -42,7 +46,8 @@ public enum ClusterMessage: Sendable, Equatable {
             switch a.change {
             case .published(let etag, let granted, let expiresAt):
                 wire = Wire(t: "pub", node: a.node, p: a.key.presentity, e: a.key.event, i: a.key.id, etag: etag, granted: granted,
-                            expires: expiresAt, v: a.version, tag: a.sharingTag)
+                            expires: expiresAt, v: a.version, tag: a.sharingTag, b: a.body.map { Data($0).base64EncodedString() },
+                            ct: a.contentType, src: a.source?.rawValue)
             case .removed:
                 wire = Wire(t: "del", node: a.node, p: a.key.presentity, e: a.key.event, i: a.key.id, v: a.version, tag: a.sharingTag)
             }
@@ -79,7 +84,14 @@ public enum ClusterMessage: Sendable, Equatable {
                 }
                 change = .published(etag: etag, grantedExpires: granted, expiresAt: expires)
             }
-            self = .announcement(PublicationAnnouncement(key: key, change: change, version: wire.v, sharingTag: wire.tag, node: wire.node))
+            var body: [UInt8]?
+            if let encoded = wire.b {
+                guard let data = Data(base64Encoded: encoded) else { throw Invalid(reason: "body is not base64") }
+                body = Array(data)
+            }
+            self = .announcement(PublicationAnnouncement(
+                key: key, change: change, version: wire.v, sharingTag: wire.tag, node: wire.node, body: body, contentType: wire.ct,
+                source: wire.src.map(PublicationSource.init(rawValue:))))
         default:
             throw Invalid(reason: "unknown type \"\(wire.t)\"")
         }

@@ -10,7 +10,8 @@ import Testing
         let messages: [ClusterMessage] = [
             .announcement(PublicationAnnouncement(
                 key: key, change: .published(etag: "a.1795770000.1", grantedExpires: 600, expiresAt: 1_795_770_600.5), version: 7,
-                sharingTag: "site-a", node: "node-a")),
+                sharingTag: "site-a", node: "node-a", body: Array("<presence>\u{0}\"é</presence>".utf8), contentType: "application/pidf+xml",
+                source: .registrations)),
             .announcement(PublicationAnnouncement(key: key, change: .removed, version: nil, sharingTag: nil, node: "node-b")),
             .heartbeat(node: "node-a", tags: ["site-a", "site-b"]),
         ]
@@ -28,6 +29,7 @@ import Testing
         (#"{"t":"pub","node":"a","p":"sip:1@x","e":"presence","granted":600,"expires":1}"#, "pub without etag, granted or expires"),
         (#"{"t":"pub","node":"a","p":"sip:1@x","e":"presence","etag":"e","granted":0,"expires":1}"#, "pub without etag, granted or expires"),
         (#"{"t":"promote","node":"a"}"#, "unknown type \"promote\""),
+        (#"{"t":"pub","node":"a","p":"sip:1@x","e":"presence","etag":"e","granted":60,"expires":1,"b":"%%%"}"#, "body is not base64"),
     ])
     func malformedMessagesAreRefusedWithTheReason(text: String, reason: String) {
         #expect {

@@ -61,8 +61,9 @@ extension PublicationEngine {
             if record.machine.state != .removed { table.insert(record) }
             loaded += 1
         }
-        for (key, announcement) in announced where announcement.sharingTag == tag && table[key] == nil {
-            if case .published = announcement.change { pendingAdoptions.insert(key) }
+        // Announced and not (yet) in the store: taken from the announcement.
+        for (key, announcement) in announced where announcement.sharingTag == tag && table[key] == nil && lookups[key] == nil {
+            adopt(announcement)
         }
         logger.info("sharing tag taken over", metadata: ["tag": "\(tag)", "rearmed": "\(rearmed)", "loaded": "\(loaded)"])
     }
@@ -84,11 +85,8 @@ extension PublicationEngine {
         announced[announcement.key] = announcement
         let key = announcement.key
         guard var record = table.remove(key) else {
-            if case .published = announcement.change, let tag = announcement.sharingTag, activeTags?.contains(tag) == true {
-                pendingAdoptions.insert(key)
-            } else {
-                pendingAdoptions.remove(key)
-            }
+            pendingAdoptions.remove(key)
+            if let tag = announcement.sharingTag, activeTags?.contains(tag) == true, lookups[key] == nil { adopt(announcement) }
             return
         }
         guard record.machine.requestInFlight == nil else {
@@ -112,6 +110,20 @@ extension PublicationEngine {
         }
     }
 
+    /// Takes over a publication another node announced with a tag this node holds: from the announcement when
+    /// it carries the body, else from the store once written there (looked up at each flush).
+    func adopt(_ announcement: PublicationAnnouncement) {
+        guard case .published = announcement.change else { return }
+        guard let snapshot = announcement.snapshot, let adopted = adoptedRecord(from: snapshot, owned: true) else {
+            pendingAdoptions.insert(announcement.key)
+            return
+        }
+        var record = adopted.record
+        record.sourceBody = nil
+        execute(adopted.actions, on: &record)
+        if record.machine.state != .removed { table.insert(record) }
+    }
+
     /// Tells the other nodes about a change this node made (cluster mode).
     func announce(_ record: PublicationRecord, removed: Bool) {
         guard let announcer else { return }
@@ -121,7 +133,7 @@ extension PublicationEngine {
         } else if let etag = record.machine.etag, let granted = record.machine.grantedExpires, let expiresAt = record.expiresAt {
             announcer(PublicationAnnouncement(
                 key: record.key, change: .published(etag: etag, grantedExpires: granted, expiresAt: expiresAt), version: version,
-                sharingTag: record.sharingTag, node: node))
+                sharingTag: record.sharingTag, node: node, body: record.body, contentType: record.contentType, source: record.source))
         }
     }
 
