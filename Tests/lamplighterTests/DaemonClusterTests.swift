@@ -156,9 +156,9 @@ import FoundationNetworking
         for user in users { #expect(try await Self.rows(user, kamailio).count == 1, "still one row for \(user)") }
         #expect(try await Self.metric(b, #"lamplighter_publish_sent_total{kind="refresh"}"#) >= 3)
         // `lamplighter status` shows who holds what.
-        let table = try await StatusEndpointTests.runStatus(["--url", "http://127.0.0.1:\(b.statusPort)"])
-        let tagLines = table.stdout.split(separator: "\n").filter { $0.hasPrefix(a.tag) || $0.hasPrefix(b.tag) }
-        #expect(tagLines.count == 2 && tagLines.allSatisfy { $0.hasSuffix(b.name) }, "\(table.stdout)")
+        let statusTable = try await StatusEndpointTests.runStatus(["--url", "http://127.0.0.1:\(b.statusPort)"])
+        let tagLines = statusTable.stdout.split(separator: "\n").filter { $0.hasPrefix(a.tag) || $0.hasPrefix(b.tag) }
+        #expect(tagLines.count == 2 && tagLines.allSatisfy { $0.hasSuffix(b.name) }, "\(statusTable.stdout)")
         #expect(try await Self.metric(b, #"lamplighter_publish_replies_total{code="412"}"#) == 0)
 
         // A comes back as a backup: B keeps the tag, A sends nothing.
