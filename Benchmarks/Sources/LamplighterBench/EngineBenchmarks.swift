@@ -66,6 +66,9 @@ enum EngineBenchmarks {
         group.next().scheduleTask(in: .minutes(10)) { exit(0) }
         writeAll(1, "port \(channel.localAddress?.port ?? 0)\n")
         while let line = Swift.readLine() {
+            if line == "count" {
+                writeAll(1, "count \(answered.load(ordering: .relaxed))\n")
+            }
             if line == "cpu" {
                 let cpu = ProcessCPU.now()
                 writeAll(1, "cpu \(cpu.user.microseconds) \(cpu.system.microseconds) maxrss \(peakRSSBytes())\n")
@@ -74,6 +77,9 @@ enum EngineBenchmarks {
         try? await channel.close()
         try? await group.shutdownGracefully()
     }
+
+    /// PUBLISHes answered so far (the `count` command).
+    static let answered = Atomic<Int>(0)
 
     final class PublishAnswerer: ChannelInboundHandler {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
@@ -85,6 +91,7 @@ enum EngineBenchmarks {
             let envelope = unwrapInboundIn(data)
             guard case .request(let request)? = try? parser.parse(envelope.data.readableBytesView), request.method == .publish else { return }
             etags += 1
+            EngineBenchmarks.answered.add(1, ordering: .relaxed)
             var response = SIPResponse(replyingTo: request, statusCode: 200, reason: "OK", toTag: "bench")
             response.headers.add("SIP-ETag", "e\(etags)")
             response.headers.add("Expires", request.headers.first("Expires") ?? "3600")

@@ -17,7 +17,10 @@ struct FeedThroughputFigure {
     var events: Int
     var published: Int
     var wall: Duration
+    /// CPU of the bench process (subscriber, feed service, engine, SIP endpoint; the producer's few script calls).
+    var cpu: Duration
     var perSecond: Double { Double(published) / max(wall.seconds, 1e-9) }
+    var perCPUSecond: Double { Double(published) / max(cpu.seconds, 1e-9) }
 }
 
 struct FeedLatencyFigure {
@@ -92,20 +95,33 @@ enum FeedBenchmarks {
         return 0
         """
 
-    static func run(throughputEvents: Int, latencyRate: Int, latencySeconds: Int) async throws -> (FeedThroughputFigure, FeedLatencyFigure) {
+    /// - Parameter server: where the PUBLISHes go; nil: the bare responder process (started here). Presentity
+    ///   names carry the process id there, so runs against a real server never meet earlier ones.
+    static func run(
+        throughputEvents: Int, latencyRate: Int, latencySeconds: Int, server: SIPURI? = nil
+    ) async throws -> (FeedThroughputFigure, FeedLatencyFigure) {
         let (redisServer, redisPort) = try await startRedis()
         defer { redisServer.terminate() }
-        let responder = try ChildProcess(arguments: [EngineBenchmarks.responderFlag])
-        defer { responder.finish() }
-        guard let portLine = responder.readLine(), portLine.hasPrefix("port "), let sipPort = Int(portLine.dropFirst(5)) else {
-            throw BenchError("publish responder did not report its port")
+        var responder: ChildProcess?
+        defer { responder?.finish() }
+        let nextHop: SIPURI
+        if let server {
+            nextHop = server
+        } else {
+            let child = try ChildProcess(arguments: [EngineBenchmarks.responderFlag])
+            responder = child
+            guard let portLine = child.readLine(), portLine.hasPrefix("port "), let sipPort = Int(portLine.dropFirst(5)) else {
+                throw BenchError("publish responder did not report its port")
+            }
+            nextHop = SIPURI(host: "127.0.0.1", port: sipPort)
         }
+        let prefix = server == nil ? "" : "b\(getpid())"
         var logger = Logger(label: "lamplighter-bench.feeds")
         logger.logLevel = .error
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let endpoint = try await SIPEndpoint.bind(host: "127.0.0.1", port: 0, group: group, logger: logger)
         let resolver = SIPResolver(dns: DNSClient(nameserver: try SocketAddress(ipAddress: "127.0.0.1", port: 1)))
-        let timing = TimingTransport(SIPPublishTransport(endpoint: endpoint, resolver: resolver, defaultNextHop: SIPURI(host: "127.0.0.1", port: sipPort)))
+        let timing = TimingTransport(SIPPublishTransport(endpoint: endpoint, resolver: resolver, defaultNextHop: nextHop))
         let engine = PublicationEngine(configuration: .init(hashSize: 14), transport: timing, logger: logger)
         let published = Atomic<Int>(0)
         _ = await engine.registerCallback(for: nil) { _, outcome in
@@ -136,7 +152,7 @@ enum FeedBenchmarks {
         }
 
         // Warm-up: 2,000 events (first use of the table, the endpoint, the connections).
-        _ = try await producer.command(["EVALSHA", script, "1", channel, "w", "0", "2000"])
+        _ = try await producer.command(["EVALSHA", script, "1", channel, prefix + "w", "0", "2000"])
         try await waitPublished(2000, limit: .seconds(30))
         published.store(0, ordering: .relaxed)
 
@@ -151,14 +167,14 @@ enum FeedBenchmarks {
             let due = begin + .milliseconds(chunk)
             if due > .now { try await Task.sleep(until: due) }
             let sentAt = ContinuousClock.now
-            _ = try await producer.command(["EVALSHA", script, "1", channel, "l", String(chunk * perChunk), String(perChunk)])
+            _ = try await producer.command(["EVALSHA", script, "1", channel, prefix + "l", String(chunk * perChunk), String(perChunk)])
             publishedAt += Array(repeating: sentAt, count: perChunk)
         }
         try await waitPublished(perChunk * chunks, limit: .seconds(60))
         let onWire = timing.sent.withLock { $0 }
         var latencies: [Duration] = []
         for (index, at) in publishedAt.enumerated() {
-            if let wire = onWire["l\(index)"] { latencies.append(wire - at) }
+            if let wire = onWire["\(prefix)l\(index)"] { latencies.append(wire - at) }
         }
         latencies.sort()
         func percentile(_ p: Double) -> Duration {
@@ -171,14 +187,17 @@ enum FeedBenchmarks {
         // Then throughput: as fast as Redis takes them, 1000 per script call.
         published.store(0, ordering: .relaxed)
         let start = ContinuousClock.now
+        let cpuBefore = ProcessCPU.now()
         var first = 0
         while first < throughputEvents {
             let count = min(1000, throughputEvents - first)
-            _ = try await producer.command(["EVALSHA", script, "1", channel, "t", String(first), String(count)])
+            _ = try await producer.command(["EVALSHA", script, "1", channel, prefix + "t", String(first), String(count)])
             first += count
         }
         try await waitPublished(throughputEvents, limit: .seconds(120))
-        let throughput = FeedThroughputFigure(events: throughputEvents, published: published.load(ordering: .relaxed), wall: ContinuousClock.now - start)
+        let throughput = FeedThroughputFigure(
+            events: throughputEvents, published: published.load(ordering: .relaxed), wall: ContinuousClock.now - start,
+            cpu: (ProcessCPU.now() - cpuBefore).total)
 
         await producer.close()
         subscriber.stop()

@@ -1,3 +1,5 @@
+import SIPCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -23,12 +25,14 @@ enum LamplighterBench {
         var quick = false
         var only: String?
         var database: String?
+        var presenceServer: String?
         var rest = arguments[...]
         while let argument = rest.popFirst() {
             switch argument {
             case "--quick": quick = true
-            case "--only" where ["core", "udp", "engine", "spread", "feeds", "store"].contains(rest.first ?? ""): only = rest.popFirst()
+            case "--only" where ["core", "udp", "engine", "spread", "feeds", "store", "anchor"].contains(rest.first ?? ""): only = rest.popFirst()
             case "--database" where rest.first != nil: database = rest.popFirst()
+            case "--presence-server" where rest.first != nil: presenceServer = rest.popFirst()
             case "--help", "-h": usage(status: 0)
             default: usage(status: 2)
             }
@@ -56,8 +60,15 @@ enum LamplighterBench {
         if only == nil || only == "spread" {
             await runSpread(publications: 100_000, hours: quick ? 2 : 4)
         }
-        if only == nil || only == "feeds" {
-            await runFeeds(events: quick ? 5_000 : 50_000, seconds: quick ? 3 : 10)
+        var feeds: FeedThroughputFigure?
+        if only == nil || only == "feeds" || only == "anchor" {
+            feeds = await runFeeds(events: quick ? 5_000 : 50_000, seconds: quick ? 3 : 10)
+        }
+        if let presenceServer, only == nil || only == "feeds" {
+            await runFeedsToServer(presenceServer, events: quick ? 2_000 : 10_000, rate: 1_000, seconds: quick ? 2 : 5)
+        }
+        if only == "anchor" || (only == nil && database != nil) {
+            await runAnchor(registrations: quick ? 5_000 : 20_000, rate: 6_000, pgPort: anchorDatabasePort, lamplighter: feeds)
         }
         if only == "store" || (only == nil && database != nil) {
             await runStore(url: database ?? "postgresql://lamplighter:lamplighter@127.0.0.1:15432/lamplighter", rows: quick ? 100_000 : 1_000_000)
@@ -67,7 +78,7 @@ enum LamplighterBench {
 
     static func usage(status: Int32) -> Never {
         print("""
-            usage: lamplighter-bench [--quick] [--only core|udp|engine|spread|feeds|store] [--database URL]
+            usage: lamplighter-bench [--quick] [--only core|udp|engine|spread|feeds|store|anchor] [--database URL] [--presence-server URI]
 
             Measures SIPCore parse/serialize throughput on one thread (a ~830-byte PUBLISH with a PIDF
             body and its 200 OK) and SIPStack UDP OPTIONS transactions over 127.0.0.1 against a
@@ -83,6 +94,10 @@ enum LamplighterBench {
               --only feeds   only Redis events to PUBLISH (needs redis-server installed)
               --only store   only write-behind and recovery against PostgreSQL (default: the deploy/up
                              stack's database; --database URL for another; a table of its own, dropped after)
+              --only anchor  the feeds, then Kamailio's pua_usrloc on the same work (needs kamailio, sipp and
+                             the deploy/up PostgreSQL for pua's table), with the ratio
+              --presence-server URI  also run the feeds against this real presence server (deploy/bench
+                             passes the deploy/up Kamailio)
             """)
         exit(status)
     }
@@ -148,7 +163,50 @@ extension LamplighterBench {
         }
     }
 
-    static func runFeeds(events: Int, seconds: Int) async {
+    /// The deploy/up PostgreSQL, where the anchor's pua module keeps its table.
+    static let anchorDatabasePort = 15432
+
+    static func runAnchor(registrations: Int, rate: Int, pgPort: Int, lamplighter: FeedThroughputFigure?) async {
+        do {
+            let f = try await AnchorBenchmarks.run(registrations: registrations, rate: rate, pgPort: pgPort)
+            print("## Anchor: Kamailio registrar + usrloc + pua + pua_usrloc (2 workers) publishing to the same responder, \(grouped(Double(registrations))) sipp REGISTERs of new AORs offered at \(grouped(Double(rate)))/s")
+            print("")
+            print("| publisher | events | PUBLISH 2xx | PUBLISH/s | CPU s | PUBLISH per CPU-second |")
+            print("|---|---:|---:|---:|---:|---:|")
+            print("| Kamailio pua_usrloc (REGISTER → PUBLISH; all its processes) | \(grouped(Double(f.registrations))) | \(grouped(Double(f.publishes))) | \(grouped(f.perSecond)) | \(fixed(f.kamailioCPU.seconds, 2)) | \(grouped(f.perCPUSecond)) |")
+            if let l = lamplighter {
+                print("| Lamplighter (Redis event → PUBLISH; the bench process) | \(grouped(Double(l.events))) | \(grouped(Double(l.published))) | \(grouped(l.perSecond)) | \(fixed(l.cpu.seconds, 2)) | \(grouped(l.perCPUSecond)) |")
+                print("")
+                print("Lamplighter ÷ Kamailio: \(fixed(l.perSecond / max(f.perSecond, 1e-9), 2))× PUBLISH per second, \(fixed(l.perCPUSecond / max(f.perCPUSecond, 1e-9), 2))× PUBLISH per CPU-second (target ≥ 3×).")
+            }
+            print("")
+        } catch {
+            print("anchor benchmark failed: \(error)")
+        }
+    }
+
+    /// The feeds against a real presence server (e.g. deploy/up's Kamailio, which writes each publication to
+    /// PostgreSQL).
+    static func runFeedsToServer(_ server: String, events: Int, rate: Int, seconds: Int) async {
+        do {
+            let uri = try SIPURI(parsing: server)
+            let (throughput, latency) = try await FeedBenchmarks.run(throughputEvents: events, latencyRate: rate, latencySeconds: seconds, server: uri)
+            print("## Feeds against the real presence server \(server): registration events on Redis → PIDF PUBLISH → Kamailio presence (presentity rows in PostgreSQL)")
+            print("")
+            print("| phase | events | PUBLISH 2xx | lost | events/s | PUBLISH per CPU-second (ours) |")
+            print("|---|---:|---:|---:|---:|---:|")
+            print("| as fast as Redis takes them | \(grouped(Double(throughput.events))) | \(grouped(Double(throughput.published))) | \(throughput.events - throughput.published) | \(grouped(throughput.perSecond)) | \(grouped(throughput.perCPUSecond)) |")
+            print("| steady \(grouped(Double(latency.rate)))/s for \(seconds) s | \(grouped(Double(latency.events))) | \(grouped(Double(latency.published))) | \(latency.events - latency.published) | \(grouped(Double(latency.rate))) | – |")
+            print("")
+            print("event → PUBLISH handed to the SIP stack at \(grouped(Double(latency.rate)))/s: p50 \(fixed(latency.p50.seconds * 1000, 2)) ms, p99 \(fixed(latency.p99.seconds * 1000, 2)) ms, max \(fixed(latency.max.seconds * 1000, 2)) ms.")
+            print("")
+        } catch {
+            print("feeds against \(server) failed: \(error)")
+        }
+    }
+
+    @discardableResult
+    static func runFeeds(events: Int, seconds: Int) async -> FeedThroughputFigure {
         let rates = FeedBenchmarks.decodeRate(runs: 3, duration: .milliseconds(500))
         print("## Feeds, one thread: decode a registration event \(grouped(rates.decode))/s; apply it in the registration adapter (PIDF built) \(grouped(rates.adapt))/s (per CPU-second)")
         print("")
@@ -156,13 +214,14 @@ extension LamplighterBench {
             let (throughput, latency) = try await FeedBenchmarks.run(throughputEvents: events, latencyRate: 5_000, latencySeconds: seconds)
             print("## Feeds: registration events on Redis pub/sub → PIDF PUBLISH → responder process (redis-server of the bench's own)")
             print("")
-            print("| phase | events | PUBLISH 2xx | lost | events/s | target |")
-            print("|---|---:|---:|---:|---:|---:|")
-            print("| steady first, then as fast as Redis takes them | \(grouped(Double(throughput.events))) | \(grouped(Double(throughput.published))) | \(throughput.events - throughput.published) | \(grouped(throughput.perSecond)) | ≥ 10,000 (\(fixed(throughput.perSecond / 10_000, 2))×) |")
-            print("| steady \(grouped(Double(latency.rate)))/s for \(seconds) s | \(grouped(Double(latency.events))) | \(grouped(Double(latency.published))) | \(latency.events - latency.published) | \(grouped(Double(latency.rate))) | – |")
+            print("| phase | events | PUBLISH 2xx | lost | events/s | PUBLISH per CPU-second | target |")
+            print("|---|---:|---:|---:|---:|---:|---:|")
+            print("| as fast as Redis takes them (after the steady phase) | \(grouped(Double(throughput.events))) | \(grouped(Double(throughput.published))) | \(throughput.events - throughput.published) | \(grouped(throughput.perSecond)) | \(grouped(throughput.perCPUSecond)) | ≥ 10,000 (\(fixed(throughput.perSecond / 10_000, 2))×) |")
+            print("| steady \(grouped(Double(latency.rate)))/s for \(seconds) s | \(grouped(Double(latency.events))) | \(grouped(Double(latency.published))) | \(latency.events - latency.published) | \(grouped(Double(latency.rate))) | – | – |")
             print("")
             print("event → PUBLISH handed to the SIP stack at \(grouped(Double(latency.rate)))/s: p50 \(fixed(latency.p50.seconds * 1000, 2)) ms, p99 \(fixed(latency.p99.seconds * 1000, 2)) ms (target < 5 ms, \(fixed(0.005 / max(latency.p99.seconds, 1e-9), 2))×), max \(fixed(latency.max.seconds * 1000, 2)) ms.")
             print("")
+            return throughput
         } catch {
             print("feeds benchmark failed: \(error)")
             exit(1)
