@@ -3,8 +3,12 @@ import SIPCore
 /// One row of the presentity table: everything the engine knows about a publication.
 ///
 /// The protocol state (ETag, granted expiry, what is in flight, the coalesced update) lives in `machine`;
-/// the record adds what the seed's `ua_pres_t` keeps around it. Only ``PublicationEngine`` mutates records.
-public struct PublicationRecord: Sendable {
+/// the record adds what the seed's `ua_pres_t` keeps around it. Only ``PublicationEngine`` mutates records,
+/// inside its actor (hence `@unchecked Sendable`); others see ``snapshot`` copies.
+///
+/// A class, not a struct: the table's hash buckets then hold a pointer per entry instead of the whole record
+/// (about 900 bytes) with the buckets' spare capacity; measured 4,104 → see README's store figures.
+public final class PublicationRecord: @unchecked Sendable {
     /// Table key.
     public let key: PublicationKey
     /// The presentity URI.
