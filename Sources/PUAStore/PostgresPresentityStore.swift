@@ -276,7 +276,7 @@ public actor PostgresPresentityStore: PresentityStore {
         bindings.append(publication.outboundProxy?.description)
         bindings.append(publication.grantedExpires)
         bindings.append(Self.stateName(publication.state))
-        bindings.append(bytes: publication.sourceBody)
+        bindings.append(bytes: publication.sourceDigest?.bytes)
         bindings.append(node)
         bindings.append(Self.flag(of: publication))
         bindings.append(publication.callID)
@@ -315,7 +315,7 @@ public actor PostgresPresentityStore: PresentityStore {
             tupleID: tupleID, lastReply: reply, lastFailure: nil, hasPendingUpdate: false,
             source: PublicationSource(rawValue: sourceName), sharingTag: row.text(14), extraHeaders: headers,
             outboundProxy: row.text(16).flatMap { try? SIPURI(parsing: $0) },
-            sourceBody: row.bytes(19), callID: row.text(20), fromTag: row.text(21),
+            sourceDigest: row.bytes(19).map(BodyDigest.init(stored:)), callID: row.text(20), fromTag: row.text(21),
             cseq: row.integer(22).flatMap { UInt32(exactly: $0) })
     }
 

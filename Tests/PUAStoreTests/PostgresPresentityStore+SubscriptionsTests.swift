@@ -31,7 +31,7 @@ import Testing
             key: PublicationKey(presentity: resource, event: "presence", id: "w1"), state: .published, etag: "e1",
             grantedExpires: 600, expiresAt: 1_795_770_000, desiredExpires: nil, body: Array("<presence/>".utf8),
             contentType: "application/pidf+xml", version: 0, tupleID: "t", lastReply: nil, lastFailure: nil,
-            hasPendingUpdate: false, source: .admin, sharingTag: nil, extraHeaders: [], outboundProxy: nil, sourceBody: nil,
+            hasPendingUpdate: false, source: .admin, sharingTag: nil, extraHeaders: [], outboundProxy: nil, sourceDigest: nil,
             callID: "p@lamplighter", fromTag: "pf", cseq: 3)
         try await store.upsert([publication])
         var first = try subscription("w1", resource: resource)

@@ -16,7 +16,7 @@ import Testing
             lastReply: PublicationReply(statusCode: 200, reason: "OK", receivedAt: 1_795_769_400.5), lastFailure: nil,
             hasPendingUpdate: false, source: .registrations, sharingTag: "site-a",
             extraHeaders: [SIPHeaders.Field(name: "X-Site", value: "north; 'quoted' \"too\"")],
-            outboundProxy: SIPURI(host: "127.0.0.1", port: 5070), sourceBody: Array("raw".utf8),
+            outboundProxy: SIPURI(host: "127.0.0.1", port: 5070), sourceDigest: BodyDigest(of: Array("raw".utf8)),
             callID: "c-\(user)@lamplighter", fromTag: "f\(user)", cseq: 41)
     }
 

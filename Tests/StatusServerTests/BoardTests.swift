@@ -30,7 +30,7 @@ import Testing
         PublicationSnapshot(
             key: PublicationKey(presentity: aor, event: event), state: .published, etag: "e", grantedExpires: 600, expiresAt: nil,
             desiredExpires: nil, body: body, contentType: "x", version: nil, tupleID: "t", lastReply: nil, lastFailure: nil,
-            hasPendingUpdate: false, source: .admin, sharingTag: nil, extraHeaders: [], outboundProxy: nil, sourceBody: nil)
+            hasPendingUpdate: false, source: .admin, sharingTag: nil, extraHeaders: [], outboundProxy: nil, sourceDigest: nil)
     }
 
     @Test func lampsCombineTheEventsOfEachAOR() {

@@ -46,7 +46,7 @@ enum StoreBenchmarks {
                 grantedExpires: 3600, expiresAt: now + 3000, desiredExpires: 3600, body: body, contentType: "application/pidf+xml",
                 version: 3, tupleID: "t\(n)", lastReply: PublicationReply(statusCode: 200, reason: "OK", receivedAt: now - 600),
                 lastFailure: nil, hasPendingUpdate: false, source: .registrations, sharingTag: nil, extraHeaders: [],
-                outboundProxy: nil, sourceBody: body, callID: "p\(n)@lamplighter", fromTag: "f\(n)", cseq: 7)
+                outboundProxy: nil, sourceDigest: BodyDigest(of: body), callID: "p\(n)@lamplighter", fromTag: "f\(n)", cseq: 7)
         }
         let clock = ContinuousClock()
         let start = clock.now

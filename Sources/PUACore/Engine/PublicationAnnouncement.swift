@@ -46,6 +46,6 @@ public struct PublicationAnnouncement: Sendable, Equatable {
             key: key, state: .published, etag: etag, grantedExpires: granted, expiresAt: expiresAt, desiredExpires: nil, body: body,
             contentType: contentType, version: version, tupleID: PublicationEngine.tupleID(of: key), lastReply: nil, lastFailure: nil,
             hasPendingUpdate: false, source: source ?? .admin, sharingTag: sharingTag, extraHeaders: [], outboundProxy: nil,
-            sourceBody: nil)
+            sourceDigest: nil)
     }
 }

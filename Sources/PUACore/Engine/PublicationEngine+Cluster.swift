@@ -119,7 +119,7 @@ extension PublicationEngine {
             return
         }
         var record = adopted.record
-        record.sourceBody = nil
+        record.sourceDigest = nil
         execute(adopted.actions, on: &record)
         if record.machine.state != .removed { table.insert(record) }
     }
@@ -148,7 +148,7 @@ extension PublicationEngine {
             key: parameters.key, presentity: parameters.presentity,
             machine: PublicationMachine(configuration: configuration.machine, random: makeRandom()),
             contentType: parameters.contentType ?? registry.event(named: parameters.event)?.contentType ?? "",
-            tupleID: Self.tupleID(of: parameters.key), callID: Self.token(prefix: "p") + "@lamplighter", fromTag: Self.token(prefix: ""),
+            tupleID: Self.tupleID(of: parameters.key), callID: Self.token(prefix: "p") + "@lamplighter", fromTag: Self.tag(),
             source: parameters.source)
         record.sharingTag = announcement.sharingTag
         record.expiresAt = expiresAt

@@ -85,16 +85,17 @@ extension PublicationEngine {
                 key: key, presentity: parameters.presentity,
                 machine: PublicationMachine(configuration: configuration.machine, random: makeRandom()),
                 contentType: parameters.contentType ?? event.contentType, tupleID: Self.tupleID(of: key),
-                callID: Self.token(prefix: "p") + "@lamplighter", fromTag: Self.token(prefix: ""), source: parameters.source)
+                callID: Self.token(prefix: "p") + "@lamplighter", fromTag: Self.tag(), source: parameters.source)
             fresh = current
         }
-        var newBody: (source: [UInt8], processed: [UInt8], contentType: String)?
+        var newBody: (source: BodyDigest, processed: [UInt8], contentType: String)?
         if let body = parameters.body {
             let contentType = parameters.contentType ?? event.contentType
-            if body != current.sourceBody || contentType != current.contentType || current.body == nil {
+            let digest = BodyDigest(of: body)
+            if digest != current.sourceDigest || contentType != current.contentType || current.body == nil {
                 do {
                     let processed = try event.process(BodyContext(body: body, version: current.nextVersion, tupleID: current.tupleID))
-                    newBody = (body, processed, contentType)
+                    newBody = (digest, processed, contentType)
                 } catch {
                     throw PublishRequestError(code: .invalidBody, context: "\(key): \(error.code): \(error.context)")
                 }
@@ -106,7 +107,7 @@ extension PublicationEngine {
         if let adopting, fresh != nil { execute(adopting.actions, on: &record) }
         if let newBody {
             record.nextVersion += 1
-            record.sourceBody = newBody.source
+            record.sourceDigest = newBody.source
             record.body = newBody.processed
             record.contentType = newBody.contentType
         }
@@ -247,15 +248,22 @@ extension PublicationEngine {
         }
     }
 
-    /// The PIDF tuple id of a new publication: derived from its key (FNV-1a), so every node of a cluster stamps
-    /// the same one.
+    /// The PIDF tuple id of a new publication: derived from its key (FNV-1a, 56 bits), so every node of a
+    /// cluster stamps the same one; 15 characters, so Swift keeps it inline (no allocation per record).
     static func tupleID(of key: PublicationKey) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in "\(key.presentity)\u{0}\(key.event)\u{0}\(key.id)".utf8 {
             hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
         }
-        let hex = String(hash, radix: 16)
-        return "t" + String(repeating: "0", count: 16 - hex.count) + hex
+        let hex = String(hash >> 8, radix: 16)
+        return "t" + String(repeating: "0", count: 14 - hex.count) + hex
+    }
+
+    /// A From tag: 15 random hex digits (60 bits), short enough for Swift to keep inline (no allocation per record).
+    static func tag() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let hex = String((generator.next() as UInt64) >> 4, radix: 16)
+        return String(repeating: "0", count: 15 - hex.count) + hex
     }
 
     /// A random token of 16 hex digits after `prefix`.

@@ -73,11 +73,11 @@ extension PublicationEngine {
             key: snapshot.key, presentity: presentity,
             machine: PublicationMachine(configuration: configuration.machine, random: makeRandom()),
             contentType: snapshot.contentType, tupleID: snapshot.tupleID,
-            callID: snapshot.callID ?? Self.token(prefix: "p") + "@lamplighter", fromTag: snapshot.fromTag ?? Self.token(prefix: ""),
+            callID: snapshot.callID ?? Self.token(prefix: "p") + "@lamplighter", fromTag: snapshot.fromTag ?? Self.tag(),
             source: snapshot.source)
         record.cseq = snapshot.cseq ?? 0
         record.body = body
-        record.sourceBody = snapshot.sourceBody
+        record.sourceDigest = snapshot.sourceDigest
         record.nextVersion = (snapshot.version ?? 0) + 1
         record.desiredExpires = snapshot.desiredExpires
         record.expiresAt = snapshot.expiresAt

@@ -16,7 +16,7 @@ public final class PublicationRecord: @unchecked Sendable {
     /// The RFC 3903 machine.
     public internal(set) var machine: PublicationMachine
     /// The body as the source gave it, before the event's processor ran; a repeat is not sent again.
-    public internal(set) var sourceBody: [UInt8]?
+    public internal(set) var sourceDigest: BodyDigest?
     /// The body as sent (after processing).
     public internal(set) var body: [UInt8]?
     /// `Content-Type` of `body`.
@@ -82,7 +82,7 @@ public final class PublicationRecord: @unchecked Sendable {
             expiresAt: expiresAt, desiredExpires: desiredExpires, body: body, contentType: contentType,
             version: nextVersion == 0 ? nil : nextVersion - 1, tupleID: tupleID, lastReply: lastReply,
             lastFailure: machine.lastFailure, hasPendingUpdate: hasPendingUpdate, source: source,
-            sharingTag: sharingTag, extraHeaders: extraHeaders, outboundProxy: outboundProxy, sourceBody: sourceBody,
+            sharingTag: sharingTag, extraHeaders: extraHeaders, outboundProxy: outboundProxy, sourceDigest: sourceDigest,
             callID: callID, fromTag: fromTag, cseq: cseq)
     }
 }

@@ -36,8 +36,9 @@ public struct PublicationSnapshot: Sendable, Equatable {
     public var extraHeaders: [SIPHeaders.Field]
     /// Next hop override.
     public var outboundProxy: SIPURI?
-    /// The body as its source gave it (before the event's processor), so a repeat is recognised after a restart.
-    public var sourceBody: [UInt8]?
+    /// The digest of the body as its source gave it (before the event's processor), so a repeat is
+    /// recognised, after a restart too.
+    public var sourceDigest: BodyDigest?
     /// Call-ID of the publication's PUBLISH requests (kept across a restart); nil when unknown.
     public var callID: String?
     /// From tag of those requests.
@@ -49,7 +50,7 @@ public struct PublicationSnapshot: Sendable, Equatable {
         key: PublicationKey, state: PublicationMachine.State, etag: String?, grantedExpires: Int?, expiresAt: Double?,
         desiredExpires: Int?, body: [UInt8]?, contentType: String, version: UInt64?, tupleID: String,
         lastReply: PublicationReply?, lastFailure: PublishFailure?, hasPendingUpdate: Bool, source: PublicationSource,
-        sharingTag: String?, extraHeaders: [SIPHeaders.Field], outboundProxy: SIPURI?, sourceBody: [UInt8]?,
+        sharingTag: String?, extraHeaders: [SIPHeaders.Field], outboundProxy: SIPURI?, sourceDigest: BodyDigest?,
         callID: String? = nil, fromTag: String? = nil, cseq: UInt32? = nil
     ) {
         self.key = key
@@ -69,7 +70,7 @@ public struct PublicationSnapshot: Sendable, Equatable {
         self.sharingTag = sharingTag
         self.extraHeaders = extraHeaders
         self.outboundProxy = outboundProxy
-        self.sourceBody = sourceBody
+        self.sourceDigest = sourceDigest
         self.callID = callID
         self.fromTag = fromTag
         self.cseq = cseq

@@ -209,7 +209,7 @@ import Testing
             key: PublicationKey(presentity: uri.description, event: "presence"), state: .published, etag: "long-gone",
             grantedExpires: 600, expiresAt: 1_000, desiredExpires: 600, body: body, contentType: "application/pidf+xml",
             version: 0, tupleID: "t-stored", lastReply: nil, lastFailure: nil, hasPendingUpdate: false, source: .registrations,
-            sharingTag: nil, extraHeaders: [], outboundProxy: nil, sourceBody: nil)])
+            sharingTag: nil, extraHeaders: [], outboundProxy: nil, sourceDigest: nil)])
         let harness = try await EngineHarness(nextHop: try SIPURI(parsing: TestServices.kamailioURI), store: store)
         defer { Task { await harness.close() } }
         let counts = try await harness.engine.recover()
