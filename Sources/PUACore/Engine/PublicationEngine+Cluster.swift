@@ -193,6 +193,16 @@ extension PublicationEngine {
         return (record, actions)
     }
 
+    /// Forgets announcements that no longer matter: removals, and publications whose lifetime ended (so the
+    /// memory they take stays bounded by the live publications of the cluster).
+    func pruneAnnouncements() {
+        let wallNow = wallClock()
+        announced = announced.filter { _, announcement in
+            guard case .published(_, _, let expiresAt) = announcement.change else { return false }
+            return expiresAt > wallNow
+        }
+    }
+
     // MARK: - Lookups
 
     /// Looks `key` up in the store (in batches, one lookup running at a time); `parameters` waits for it.

@@ -21,6 +21,10 @@ extension PublicationEngine: Service {
         guard now - lastFlush >= configuration.flushInterval else { return }
         lastFlush = now
         lookUpPendingAdoptions()
+        if now - lastPrune >= .seconds(60) {
+            lastPrune = now
+            pruneAnnouncements()
+        }
         await flush()
     }
 

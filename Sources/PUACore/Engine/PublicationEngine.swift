@@ -96,6 +96,8 @@ public actor PublicationEngine {
     /// Publications another node announced with a tag this node holds, not yet found in the store (written
     /// behind); looked up again at every flush until found or expired.
     var pendingAdoptions: Set<PublicationKey> = []
+    /// When announcements were last pruned (expired publications and removals forgotten).
+    var lastPrune: ContinuousClock.Instant = .now
 
     /// - Parameters:
     ///   - clock: the monotonic time machines and timers use; inject to test without sleeping.

@@ -143,4 +143,21 @@ import Testing
         await b.engine.fireDueTimers(now: .now + .seconds(7200))
         #expect(await b.engine.transactionsInFlight == 0)
     }
+
+    @Test func announcementsOfEndedPublicationsAreForgotten() async throws {
+        let store = InMemoryPresentityStore()
+        let (a, b) = try await Self.pair(store: store, linked: false)
+        defer { Task { await a.close(); await b.close() } }
+        let now = Date().timeIntervalSince1970
+        func announcement(_ user: String, _ change: PublicationAnnouncement.Change) -> PublicationAnnouncement {
+            PublicationAnnouncement(key: PublicationKey(presentity: "sip:\(user)@127.0.0.1", event: "presence"), change: change,
+                                    version: 1, sharingTag: "ta", node: "a")
+        }
+        await b.engine.announcementReceived(announcement("live", .published(etag: "e1", grantedExpires: 600, expiresAt: now + 600)))
+        await b.engine.announcementReceived(announcement("lapsed", .published(etag: "e2", grantedExpires: 600, expiresAt: now - 1)))
+        await b.engine.announcementReceived(announcement("gone", .removed))
+        #expect(await b.engine.announced.count == 3)
+        await b.engine.pruneAnnouncements()
+        #expect(await b.engine.announced.keys.map(\.presentity) == ["sip:live@127.0.0.1"])
+    }
 }
