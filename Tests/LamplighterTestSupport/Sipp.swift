@@ -51,6 +51,11 @@ public final class Sipp: @unchecked Sendable {
         /// A notifier: answers a SUBSCRIBE 200 (Contact `sip:first@…`), sends a NOTIFY in the dialog whose Contact
         /// is `sip:moved@…` (both this sipp), answers the refresh 200 and ends (exit 0).
         case notifierMoves = "uas_notifier_moves"
+        /// Answers every request of every call 503 with Retry-After: 30, again and again (an overloaded server);
+        /// ends by the global timeout (exit 255).
+        case refuse503 = "uas_refuse_503"
+        /// The same with 500 and no Retry-After (a broken server).
+        case refuse500 = "uas_refuse_500"
 
         /// The scenario file in `directory` (the `sipp` folder of the SIPStackTests resources).
         public func file(in directory: URL) -> URL {
@@ -61,7 +66,7 @@ public final class Sipp: @unchecked Sendable {
         public var arguments: [String] {
             switch self {
             case .dropTwo: ["-nr"]
-            case .silent, .digest, .notifierMoves: []
+            case .silent, .digest, .notifierMoves, .refuse503, .refuse500: []
             }
         }
 
@@ -69,7 +74,7 @@ public final class Sipp: @unchecked Sendable {
         public var keys: [String: String] {
             switch self {
             case .digest: ["auth_user": Sipp.digestUsername, "auth_password": Sipp.digestPassword]
-            case .silent, .dropTwo, .notifierMoves: [:]
+            case .silent, .dropTwo, .notifierMoves, .refuse503, .refuse500: [:]
             }
         }
     }
