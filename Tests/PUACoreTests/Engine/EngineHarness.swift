@@ -20,13 +20,13 @@ final class EngineHarness: Sendable {
     static let logger = Logger(label: "test.pua")
 
     init(nextHop: SIPURI, configuration: PublicationEngine.Configuration = .init(), endpointOptions: SIPEndpoint.Options = .init(),
-         store: (any PresentityStore)? = nil) async throws {
+         store: (any PresentityStore)? = nil, clock: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) async throws {
         self.store = InMemoryPresentityStore()
         endpoint = try await SIPEndpoint.bind(host: "127.0.0.1", port: 0, options: endpointOptions, logger: Self.logger)
         // IP literals only: the resolver never asks its (unreachable) name server.
         let resolver = SIPResolver(dns: DNSClient(nameserver: try SocketAddress(ipAddress: "127.0.0.1", port: 1)))
         let transport = SIPPublishTransport(endpoint: endpoint, resolver: resolver, defaultNextHop: nextHop)
-        engine = PublicationEngine(configuration: configuration, transport: transport, store: store ?? self.store, logger: Self.logger)
+        engine = PublicationEngine(configuration: configuration, transport: transport, store: store ?? self.store, logger: Self.logger, clock: clock)
         let (stream, continuation) = AsyncStream.makeStream(of: (PublicationSnapshot, PublicationOutcome).self)
         outcomes = stream
         iterator = OutcomeIterator(stream)

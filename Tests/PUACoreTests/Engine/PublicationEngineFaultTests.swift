@@ -1,19 +1,29 @@
 import LamplighterTestSupport
 import SIPCore
 import SIPStack
+import Synchronization
 import Testing
 @testable import PUACore
 
 /// A presence server that refuses everything, played by sipp: the engine backs off as told (Retry-After) or by
 /// its own schedule, keeps every publication's latest state, and sends no storm (PUBLISHes counted at sipp).
-/// Time is injected: the test fires the retry timers instead of waiting for them.
+/// Time is injected: the engine's clock stands still unless the test moves it, and the test fires the retry
+/// timers instead of waiting for them, so the waits are exact whatever the machine's load.
 @Suite struct PublicationEngineFaultTests {
     static let publications = 10
 
-    /// `count` publications to sipp, each answered `status`; returns the harness once every first answer came.
-    func refused(_ sipp: Sipp) async throws -> EngineHarness {
+    /// The engine's clock.
+    final class ManualClock: Sendable {
+        let instant = Mutex(ContinuousClock.now)
+        var now: ContinuousClock.Instant { instant.withLock { $0 } }
+        func set(_ to: ContinuousClock.Instant) { instant.withLock { $0 = to } }
+    }
+
+    /// `count` publications to sipp; returns the harness once every first answer came.
+    func refused(_ sipp: Sipp, clock: ManualClock) async throws -> EngineHarness {
         let configuration = PublicationEngine.Configuration(machine: .init(backoffBase: .seconds(2), backoffCap: .seconds(60)))
-        let harness = try await EngineHarness(nextHop: try SIPURI(parsing: "sip:127.0.0.1:\(sipp.port)"), configuration: configuration)
+        let harness = try await EngineHarness(
+            nextHop: try SIPURI(parsing: "sip:127.0.0.1:\(sipp.port)"), configuration: configuration, clock: { clock.now })
         for n in 0..<Self.publications {
             let uri = SIPURI(user: "refused\(n)", host: "127.0.0.1")
             try await harness.engine.sendPublish(PublishParameters(presentity: uri, event: "presence", body: EngineHarness.pidf(uri, "open"), source: .admin))
@@ -25,8 +35,9 @@ import Testing
     @Test func anOverloadedServersRetryAfterIsRespectedAndNothingStorms() async throws {
         let sipp = try await Sipp.start(.refuse503, in: Sipp.supportScenarios, maxCalls: 1000, timeout: .seconds(30))
         defer { sipp.stop() }
-        let started = ContinuousClock.now
-        let harness = try await refused(sipp)
+        let clock = ManualClock()
+        let started = clock.now
+        let harness = try await refused(sipp, clock: clock)
         defer { Task { await harness.close() } }
         let snapshots = await harness.engine.publications()
         #expect(snapshots.allSatisfy { $0.state == .failed && $0.lastReply?.statusCode == 503 })
@@ -38,32 +49,37 @@ import Testing
         let first = SIPURI(user: "refused0", host: "127.0.0.1")
         try await harness.engine.sendPublish(PublishParameters(presentity: first, event: "presence", body: EngineHarness.pidf(first, "closed"), source: .admin))
         #expect(await harness.engine.transactionsInFlight == 0)
-        await harness.engine.fireDueTimers(now: retryAt + .seconds(1))
+        clock.set(retryAt + .seconds(1))
+        await harness.engine.fireDueTimers(now: clock.now)
         for _ in 0..<Self.publications { _ = try await harness.next() }
         let publishes = sipp.requests("PUBLISH")
         #expect(publishes.count == 2 * Self.publications, "one retry each")
         #expect(publishes.filter { $0.text.contains("refused0@") }.last?.body.contains("<basic>closed</basic>") == true)
         // Again refused: the next retry is again at least 30 s after the refusal.
         let next = try #require(await harness.engine.nextTimer)
-        #expect(next >= ContinuousClock.now + .seconds(29))
+        #expect(next >= clock.now + .seconds(30))
     }
 
     @Test func aBrokenServerIsRetriedWithGrowingBackoff() async throws {
         let sipp = try await Sipp.start(.refuse500, in: Sipp.supportScenarios, maxCalls: 1000, timeout: .seconds(30))
         defer { sipp.stop() }
-        let harness = try await refused(sipp)
+        let clock = ManualClock()
+        let harness = try await refused(sipp, clock: clock)
         defer { Task { await harness.close() } }
         var gaps: [Duration] = []
         for round in 1...3 {
-            // Retries are armed from when each refusal came; the earliest of them, seen from now.
+            // Every refusal of the round came at the clock's current instant: the earliest retry is the wait.
             let due = try #require(await harness.engine.nextTimer)
-            gaps.append(due - ContinuousClock.now)
-            await harness.engine.fireDueTimers(now: due + .seconds(3))
+            gaps.append(due - clock.now)
+            clock.set(due + .seconds(3))
+            await harness.engine.fireDueTimers(now: clock.now)
             for _ in 0..<Self.publications { _ = try await harness.next() }
             #expect(sipp.requests("PUBLISH").count == (round + 1) * Self.publications, "round \(round): one PUBLISH each")
         }
-        // 2 s, 4 s, 8 s less up to 25 % jitter: each wait longer than the last.
-        #expect(gaps[0] >= .milliseconds(1300) && gaps[1] > gaps[0] && gaps[2] > gaps[1], "\(gaps)")
+        // 2 s, 4 s, 8 s, each less up to 25 % jitter.
+        #expect(gaps[0] >= .milliseconds(1500) && gaps[0] <= .seconds(2), "\(gaps)")
+        #expect(gaps[1] >= .seconds(3) && gaps[1] <= .seconds(4), "\(gaps)")
+        #expect(gaps[2] >= .seconds(6) && gaps[2] <= .seconds(8), "\(gaps)")
         #expect(await harness.engine.publications().allSatisfy { $0.lastReply?.statusCode == 500 })
     }
 }
