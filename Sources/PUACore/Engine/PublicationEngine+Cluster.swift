@@ -81,7 +81,12 @@ extension PublicationEngine {
     /// not hold but whose tag it holds is adopted from the store once written there.
     public func announcementReceived(_ announcement: PublicationAnnouncement) {
         guard activeTags != nil, announcement.node != node else { return }
-        if let previous = announced[announcement.key], (previous.version ?? 0) > (announcement.version ?? 0) { return }
+        if let previous = announced[announcement.key] {
+            let (old, new) = (previous.version ?? 0, announcement.version ?? 0)
+            // Older than what is known; or a publication of the version a removal already ended (late).
+            if old > new { return }
+            if case .removed = previous.change, case .published = announcement.change, old == new { return }
+        }
         announced[announcement.key] = announcement
         let key = announcement.key
         guard var record = table.remove(key) else {

@@ -15,11 +15,16 @@ import Testing
         let a = try await EngineHarness(nextHop: kamailio, store: store)
         let b = try await EngineHarness(nextHop: kamailio, store: store)
         let (engineA, engineB) = (a.engine, b.engine)
+        // In order, as the Redis channel delivers them.
+        let (toB, inboxB) = AsyncStream.makeStream(of: PublicationAnnouncement.self)
+        let (toA, inboxA) = AsyncStream.makeStream(of: PublicationAnnouncement.self)
+        Task { for await announcement in toB { await engineB.announcementReceived(announcement) } }
+        Task { for await announcement in toA { await engineA.announcementReceived(announcement) } }
         await engineA.joinCluster(node: "a", sharingTag: "ta", activeTags: ["ta"]) { announcement in
-            if linked { Task { await engineB.announcementReceived(announcement) } }
+            if linked { inboxB.yield(announcement) }
         }
         await engineB.joinCluster(node: "b", sharingTag: "tb", activeTags: ["tb"]) { announcement in
-            if linked { Task { await engineA.announcementReceived(announcement) } }
+            if linked { inboxA.yield(announcement) }
         }
         return (a, b)
     }
@@ -157,6 +162,9 @@ import Testing
         await b.engine.announcementReceived(announcement("lapsed", .published(etag: "e2", grantedExpires: 600, expiresAt: now - 1)))
         await b.engine.announcementReceived(announcement("gone", .removed))
         #expect(await b.engine.announced.count == 3)
+        // A late announcement of the version a removal ended changes nothing.
+        await b.engine.announcementReceived(announcement("gone", .published(etag: "e3", grantedExpires: 600, expiresAt: now + 600)))
+        #expect(await b.engine.announced[PublicationKey(presentity: "sip:gone@127.0.0.1", event: "presence")]?.change == .removed)
         await b.engine.pruneAnnouncements()
         #expect(await b.engine.announced.keys.map(\.presentity) == ["sip:live@127.0.0.1"])
     }
