@@ -12,6 +12,10 @@ extension PublicationMachine {
         lastFailure = nil
         attempts = 0
         retryArmed = false
+        // Timers only refresh (what the server holds is not this machine's to resend); the next update goes out
+        // whatever it is.
+        publishedBody = body
+        publishedContentType = contentType
         publishedBodyUnknown = true
         generation += 1  // Any armed timer is now stale.
         timerArmed = false
@@ -36,6 +40,16 @@ extension PublicationMachine {
     public mutating func tookOver(remaining: Double, now: ContinuousClock.Instant) -> [Action] {
         guard inFlight == nil, state == .published, let granted = grantedExpires else { return [] }
         return armRefresh(granted: granted, remaining: remaining, now: now)
+    }
+
+    /// A 412 answered the removal in flight while another node is known to hold the publication with
+    /// `newerETag` (a cluster announcement that came while the removal was out): the removal goes again with it.
+    /// Nothing for any other request, or when the ETag is the one just refused.
+    public mutating func removalRefused(newerETag: String) -> [Action] {
+        guard let sent = inFlight, sent.kind == .remove, sent.request.ifMatch != newerETag, state != .removed else { return [] }
+        inFlight = nil
+        etag = newerETag
+        return send(.remove)
     }
 
     /// Arms a refresh for `remaining` seconds of a `granted` lifetime: no later than the margin before its end,

@@ -13,6 +13,11 @@ extension PublicationMachine {
         self.body = body
         self.contentType = contentType
         requestedExpires = expires
+        if publishedBodyUnknown {
+            // The server holds another node's body: this update goes out whatever it is.
+            publishedBody = nil
+            publishedBodyUnknown = false
+        }
         if inFlight != nil || retryArmed { return [] }  // Coalesced: goes out after the reply or the retry timer.
         // After a final failure the next update is sent even when its body equals the last one published
         // (as a refresh then), since no refresh timer is armed.
@@ -81,7 +86,7 @@ extension PublicationMachine {
             return etag == nil ? forget() : send(.remove)
         }
         guard body != nil else { return [] }
-        let changed = publishedBodyUnknown ? !timer : body != publishedBody || contentType != publishedContentType
+        let changed = body != publishedBody || contentType != publishedContentType
         if etag == nil { return changed || timer ? send(.initial) : [] }
         if changed { return send(.modify) }
         return timer ? send(.refresh) : []

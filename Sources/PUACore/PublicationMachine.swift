@@ -192,7 +192,7 @@ public struct PublicationMachine: Sendable {
     var publishedBody: [UInt8]?
     var publishedContentType: String?
     /// Another node changed the publication (cluster): the server holds a body this machine has not seen, so
-    /// the next update is sent whatever it is, and a timer still only refreshes.
+    /// the next update is sent whatever it is (timers and replies still only refresh).
     var publishedBodyUnknown = false
 
     var inFlight: InFlight?

@@ -1,6 +1,7 @@
 import CHiredis
 import Foundation
 import Logging
+import Metrics
 import Synchronization
 
 /// The thread behind a feed connection: connects, runs a session until it fails, reconnects with capped
@@ -53,16 +54,31 @@ final class RedisSessionRunner: Sendable {
 
     private func run(_ session: Session) {
         var backoff = 0.1
+        /// When the connection was lost, until the next one is up: the gap (a subscriber's pub/sub messages
+        /// published in it are gone; a stream reader reads on from its last acknowledged entry).
+        var lostAt: ContinuousClock.Instant?
         while !isStopping {
             switch RedisConnection.openContext(endpoint) {
             case .failure(let error):
                 set(.reconnecting("\(error)"))
                 logger.warning("redis \(what) cannot connect", metadata: ["redis": "\(endpoint)", "error": "\(error)"])
             case .success(let context):
+                if let since = lostAt {
+                    let gap = ContinuousClock.now - since
+                    let seconds = Double(gap.components.seconds) + Double(gap.components.attoseconds) / 1e18
+                    Recorder(label: "lamplighter_redis_gap_seconds", dimensions: [("connection", what)]).record(seconds)
+                    logger.warning("redis \(what) connected again", metadata: [
+                        "redis": "\(endpoint)", "gap_seconds": "\(String(format: "%.1f", seconds))",
+                        "note": "\(what == "subscriber" ? "pub/sub events published in the gap are lost" : "reading on from the last acknowledged entry")",
+                    ])
+                    lostAt = nil
+                }
                 let ended = session(context)
                 if !isStopping {
                     set(.reconnecting(ended))
+                    Counter(label: "lamplighter_redis_connections_lost_total", dimensions: [("connection", what)]).increment()
                     logger.warning("redis \(what) connection lost", metadata: ["redis": "\(endpoint)", "error": "\(ended)"])
+                    lostAt = .now
                     backoff = 0.1  // It was up: retry soon.
                 }
             }

@@ -129,6 +129,16 @@ extension PublicationEngine {
         if record.machine.state != .removed { table.insert(record) }
     }
 
+    /// In a cluster, the ETag another node announced for `record` while its removal was out, if it differs from
+    /// the one the removal carried and the publication is still live.
+    func newerAnnouncedETag(for record: PublicationRecord) -> String? {
+        guard activeTags != nil, let sent = record.machine.requestInFlight, sent.expires == 0,
+              case .published(let etag, _, let expiresAt)? = announced[record.key]?.change,
+              etag != sent.ifMatch, expiresAt > wallClock()
+        else { return nil }
+        return etag
+    }
+
     /// Tells the other nodes about a change this node made (cluster mode).
     func announce(_ record: PublicationRecord, removed: Bool) {
         guard let announcer else { return }

@@ -152,7 +152,12 @@ extension PublicationEngine {
             }
             record.lastReply = PublicationReply(statusCode: response.statusCode, reason: response.reason, receivedAt: wallClock())
             if let tag = response.headers.to?.tag { setRemoteTag(tag, of: &record) }
-            actions = record.machine.replyReceived(PublishMessage.reply(response), now: now)
+            if response.statusCode == 412, let newer = newerAnnouncedETag(for: record) {
+                // A removal raced another node's refresh (cluster): it goes again with the ETag that node announced.
+                actions = record.machine.removalRefused(newerETag: newer)
+            } else {
+                actions = record.machine.replyReceived(PublishMessage.reply(response), now: now)
+            }
         case .failure(let error) where error.code == .authenticationFailed:
             countReply("401")
             // The stack answered the challenge and the server refused the credentials: final, like a 401.

@@ -37,6 +37,15 @@ import Testing
         }
     }
 
+    static func eventuallyTrue(timeout: Duration = .seconds(10), _ condition: () async -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while !(await condition()) {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return true
+    }
+
     /// The bodies Kamailio holds for `user`'s presence.
     static func rowsAtKamailio(_ user: String) async throws -> [String] {
         let kamailio = try await TestServices.postgres(url: TestServices.kamailioDatabaseURL)
@@ -78,7 +87,11 @@ import Testing
         #expect(await b.engine.statistics().replies["412"] == nil)
         #expect(try await Self.rowsAtKamailio(user).count == 1)
 
-        // B removes it; A forgets it silently.
+        // B removes it (with the ETag of A's refresh, once heard); A forgets it silently.
+        let heard = await Self.eventuallyTrue { await b.engine.publication(key)?.etag == refreshed.etag }
+        let copyB = await b.engine.publication(key)
+        let announcedB = await b.engine.announced[key]
+        #expect(heard, "B: \(String(describing: copyB?.etag)) \(String(describing: copyB?.state)), announced \(String(describing: announcedB)), A's refresh \(String(describing: refreshed.etag))")
         try await b.engine.sendPublish(PublishParameters(presentity: uri, event: "presence", body: nil, expires: 0, source: .admin))
         #expect(try await b.next().1 == .removed)
         try await Self.eventually("A forgets it") { await a.engine.publication(key) == nil }

@@ -83,3 +83,53 @@ import Testing
         #expect(await harness.engine.publications().allSatisfy { $0.lastReply?.statusCode == 500 })
     }
 }
+
+/// The presence server goes away and comes back (a Kamailio of the test's own, stopped and started): the
+/// publications made and changed meanwhile all reach it once it answers again, with their latest state.
+@Suite struct PublicationEnginePresenceServerOutageTests {
+    @Test func everythingIsPublishedWhenTheServerReturns() async throws {
+        let server = try await KamailioSandbox()
+        defer { Task { try? await server.remove() } }
+        var options = SIPEndpoint.Options()
+        options.timers = SIPTimers(t1: .milliseconds(20), t2: .milliseconds(160))  // Timer F: 1.28 s
+        let configuration = PublicationEngine.Configuration(machine: .init(backoffBase: .seconds(2), backoffCap: .seconds(60)))
+        let clock = PublicationEngineFaultTests.ManualClock()
+        let harness = try await EngineHarness(
+            nextHop: try SIPURI(parsing: server.uri), configuration: configuration, endpointOptions: options, clock: { clock.now })
+        defer { Task { await harness.close() } }
+        let users = (0..<5).map { _ in UniqueNames.make("outage") }
+        func uri(_ user: String) -> SIPURI { SIPURI(user: user, host: "127.0.0.1") }
+        for user in users.prefix(3) {
+            try await harness.engine.sendPublish(PublishParameters(presentity: uri(user), event: "presence", body: EngineHarness.pidf(uri(user), "open"), source: .admin))
+            #expect(try await harness.next().1 == .published(statusCode: 200))
+        }
+
+        // The server goes away: two more publications and a change of the first fail (no answer) and wait.
+        try await server.stop()
+        for user in users.suffix(2) {
+            try await harness.engine.sendPublish(PublishParameters(presentity: uri(user), event: "presence", body: EngineHarness.pidf(uri(user), "open"), source: .admin))
+        }
+        try await harness.engine.sendPublish(PublishParameters(presentity: uri(users[0]), event: "presence", body: EngineHarness.pidf(uri(users[0]), "closed"), source: .admin))
+        for _ in 0..<3 {
+            let (_, outcome) = try await harness.next()
+            #expect(outcome == .failed(PublishFailure(code: .transactionFailed, statusCode: nil, willRetry: true)))
+        }
+
+        // It comes back: at the retries, everything reaches it, the change included.
+        try await server.start()
+        clock.set(clock.now + .seconds(10))
+        await harness.engine.fireDueTimers(now: clock.now)
+        var outcomes: [PublicationOutcome] = []
+        for _ in 0..<3 { outcomes.append(try await harness.next().1) }
+        #expect(outcomes.allSatisfy { $0 == .published(statusCode: 200) }, "\(outcomes)")
+        let kamailio = try await TestServices.postgres(url: TestServices.kamailioDatabaseURL)
+        defer { Task { await kamailio.close() } }
+        for (index, user) in users.enumerated() {
+            let rows = try await kamailio.query(
+                "SELECT convert_from(body, 'UTF8') FROM presentity WHERE username = $1 AND event = 'presence'", [user]).rows
+            let wanted = index == 0 ? "<basic>closed</basic>" : "<basic>open</basic>"
+            #expect(rows.count == 1 && (rows.first?.first ?? nil)?.contains(wanted) == true, "\(user): \(rows)")
+        }
+        try await server.remove()
+    }
+}
