@@ -56,6 +56,9 @@ public final class Sipp: @unchecked Sendable {
         case refuse503 = "uas_refuse_503"
         /// The same with 500 and no Retry-After (a broken server).
         case refuse500 = "uas_refuse_500"
+        /// Answers every request 200 (SIP-ETag, the request's Expires) `delay` ms after it came (key, default
+        /// 10000); ends by the global timeout (exit 255).
+        case slow = "uas_slow"
 
         /// The scenario file in `directory` (the `sipp` folder of the SIPStackTests resources).
         public func file(in directory: URL) -> URL {
@@ -66,7 +69,7 @@ public final class Sipp: @unchecked Sendable {
         public var arguments: [String] {
             switch self {
             case .dropTwo: ["-nr"]
-            case .silent, .digest, .notifierMoves, .refuse503, .refuse500: []
+            case .silent, .digest, .notifierMoves, .refuse503, .refuse500, .slow: []
             }
         }
 
@@ -74,6 +77,7 @@ public final class Sipp: @unchecked Sendable {
         public var keys: [String: String] {
             switch self {
             case .digest: ["auth_user": Sipp.digestUsername, "auth_password": Sipp.digestPassword]
+            case .slow: ["delay": "10000"]
             case .silent, .dropTwo, .notifierMoves, .refuse503, .refuse500: [:]
             }
         }

@@ -133,3 +133,30 @@ import Testing
         try await server.remove()
     }
 }
+
+/// A presence server that answers after 10 s (sipp): the answer is taken (inside Timer F, 32 s), nothing else
+/// goes out for the publication meanwhile, and the updates made meanwhile go out after it, the latest only.
+@Suite struct PublicationEngineSlowServerTests {
+    @Test func aLateAnswerIsTakenAndTheUpdatesMeanwhileCoalesce() async throws {
+        let sipp = try await Sipp.start(.slow, in: Sipp.supportScenarios, maxCalls: 100, timeout: .seconds(40))
+        defer { sipp.stop() }
+        let harness = try await EngineHarness(nextHop: try SIPURI(parsing: "sip:127.0.0.1:\(sipp.port)"))
+        defer { Task { await harness.close() } }
+        let uri = SIPURI(user: "slow", host: "127.0.0.1")
+        let started = ContinuousClock.now
+        try await harness.engine.sendPublish(PublishParameters(presentity: uri, event: "presence", body: EngineHarness.pidf(uri, "open"), source: .admin))
+        for basic in ["busy", "away", "closed"] {
+            try await harness.engine.sendPublish(PublishParameters(presentity: uri, event: "presence", body: EngineHarness.pidf(uri, basic), source: .admin))
+        }
+        let (first, outcome) = try await harness.next(timeout: .seconds(20))
+        #expect(outcome == .published(statusCode: 200))
+        #expect(ContinuousClock.now - started >= .seconds(9), "the answer came after 10 s")
+        #expect(first.etag?.hasPrefix("slow") == true)
+        let (second, outcome2) = try await harness.next(timeout: .seconds(20))
+        #expect(outcome2 == .published(statusCode: 200))
+        #expect(String(decoding: second.body ?? [], as: UTF8.self).contains("<basic>closed</basic>"), "the latest update, once")
+        let publishes = sipp.requests("PUBLISH")
+        #expect(publishes.count == 2, "\(publishes.map(\.firstLine))")
+        #expect(publishes.last?.text.contains("SIP-If-Match: \(first.etag ?? "?")") == true)
+    }
+}
