@@ -256,11 +256,7 @@ extension PublicationEngine {
     /// The PIDF tuple id of a new publication: derived from its key (FNV-1a, 56 bits), so every node of a
     /// cluster stamps the same one; 15 characters, so Swift keeps it inline (no allocation per record).
     static func tupleID(of key: PublicationKey) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in "\(key.presentity)\u{0}\(key.event)\u{0}\(key.id)".utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-        }
-        let hex = String(hash >> 8, radix: 16)
+        let hex = String(BodyDigest(of: Array("\(key.presentity)\u{0}\(key.event)\u{0}\(key.id)".utf8)).hash >> 8, radix: 16)
         return "t" + String(repeating: "0", count: 14 - hex.count) + hex
     }
 

@@ -23,3 +23,14 @@ import Testing
         #expect(BodyDigest(stored: thirteen) == BodyDigest(of: thirteen), "a body of 13 bytes is no digest: it does not start with 0xFF")
     }
 }
+
+extension BodyDigestTests {
+    @Test func tupleIDsAreTheKeysDigestSoEveryNodeStampsTheSame() {
+        let key = PublicationKey(presentity: "sip:201@pbx.example.com", event: "presence")
+        let id = PublicationEngine.tupleID(of: key)
+        #expect(id == PublicationEngine.tupleID(of: key) && id.count == 15 && id.hasPrefix("t"))
+        let digest = BodyDigest(of: Array("sip:201@pbx.example.com\u{0}presence\u{0}".utf8)).hash >> 8
+        #expect(UInt64(id.dropFirst(), radix: 16) == digest)
+        #expect(id != PublicationEngine.tupleID(of: PublicationKey(presentity: "sip:202@pbx.example.com", event: "presence")))
+    }
+}
