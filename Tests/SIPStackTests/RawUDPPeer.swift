@@ -34,7 +34,7 @@ final class RawUDPPeer: Sendable {
     }
 
     /// The next datagram received, or nil after `timeout` (polls: this waits on the network, not on a timer).
-    func receive(timeout: Duration = .seconds(2)) async -> String? {
+    func receive(timeout: Duration = .seconds(10)) async -> String? {
         let deadline = ContinuousClock.now + timeout
         while true {
             // Checked once more after the deadline: a starved task may wake late with the datagram waiting.

@@ -96,7 +96,7 @@ import Testing
             #expect(await peer.receive(timeout: .milliseconds(300)) == nil, "copy \(copy) is ignored")
         }
         try await peer.send(publish, to: address(sipp))
-        let ok = try parseResponse(await peer.receive(timeout: .seconds(2)))
+        let ok = try parseResponse(await peer.receive(timeout: .seconds(10)))
         #expect(ok.statusCode == 200)
         #expect(ok.topVia?.branch == "z9hG4bK-drop-1")
         #expect(ok.headers.all("Via").count == 1)

@@ -28,7 +28,7 @@ extension ResolutionTests {
 
         @Test func asksDnsmasqAndReturnsEveryRcode() async throws {
             try await Dnsmasq.run([.host("sip1.pbx.test", ipv4: "127.0.0.1")]) { dns in
-                let client = client(try SocketAddress(ipAddress: dns.host, port: dns.port), timeout: .seconds(2))
+                let client = client(try SocketAddress(ipAddress: dns.host, port: dns.port), timeout: .seconds(5))
                 let found = try await client.query("SIP1.pbx.test", type: .a)
                 #expect(found.responseCode == .noError && found.isResponse)
                 #expect(found.addresses(.a, of: "sip1.pbx.test") == [DNSIPAddress(127, 0, 0, 1)])
@@ -55,9 +55,9 @@ extension ResolutionTests {
 
         @Test func answersToTheRetryAreAccepted() async throws {
             let server = try await ScriptedDNSServer.start { query, index in index == 0 ? [] : [ScriptedDNSServer.emptyResponse(to: query)] }
-            // Half a second per attempt: the first goes unanswered by design, and the answer to the retry must
+            // Two seconds per attempt: the first goes unanswered by design, and the answer to the retry must
             // not miss its window on a loaded machine (0.15 s did once in CI).
-            let message = try await client(server.address, timeout: .milliseconds(500)).query("pbx.test", type: .a)
+            let message = try await client(server.address, timeout: .seconds(2)).query("pbx.test", type: .a)
             #expect(message.isResponse && message.question == DNSQuestion(name: "pbx.test", type: .a))
             #expect(server.received.count == 2)
             await server.stop()
@@ -76,9 +76,9 @@ extension ResolutionTests {
                     ScriptedDNSServer.emptyResponse(to: query),
                 ]
             }
-            // Half a second per attempt: the first goes unanswered by design, and the answer to the retry must
+            // Two seconds per attempt: the first goes unanswered by design, and the answer to the retry must
             // not miss its window on a loaded machine (0.15 s did once in CI).
-            let message = try await client(server.address, timeout: .milliseconds(500)).query("pbx.test", type: .a)
+            let message = try await client(server.address, timeout: .seconds(2)).query("pbx.test", type: .a)
             #expect(message.question?.type == .a)
             #expect(server.received.count == 1)
             await server.stop()

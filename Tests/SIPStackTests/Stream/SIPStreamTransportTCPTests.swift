@@ -140,7 +140,7 @@ import Testing
 
         try await client.send(Support.request(), to: Support.destination(.tcp, address))
         _ = try await serverInbox.message(0)
-        await Support.eventually("the client notices the server closed the connection", timeout: .seconds(3)) {
+        await Support.eventually("the client notices the server closed the connection", timeout: .seconds(10)) {
             await client.openConnectionCount == 0
         }
         try await client.send(Support.request(), to: Support.destination(.tcp, address))

@@ -157,7 +157,7 @@ import Testing
         serverOptions.connectTimeout = .milliseconds(300)
         let server = Support.transport(.tls, options: serverOptions, inbox: MessageInbox())
         let raw = try await RawStreamPeer.connect(to: try await server.listen(host: "127.0.0.1", port: 0))
-        #expect(await raw.waitUntil(timeout: .seconds(3)) { _, closed in closed })
+        #expect(await raw.waitUntil(timeout: .seconds(10)) { _, closed in closed })
         #expect(await server.openConnectionCount == 0)
         await raw.close()
         await server.close()
