@@ -5,6 +5,7 @@ import Glibc
 #endif
 
 struct AnchorFigure {
+    /// REGISTERs or calls.
     var registrations: Int
     var rate: Int
     var publishes: Int
@@ -12,6 +13,8 @@ struct AnchorFigure {
     var wall: Duration
     /// CPU of every Kamailio process (registrar and pua work) over that time.
     var kamailioCPU: Duration
+    /// sipp's exit status: 0 when every REGISTER or call succeeded.
+    var sippStatus: Int32
     var perSecond: Double { Double(publishes) / max(wall.seconds, 1e-9) }
     var perCPUSecond: Double { Double(publishes) / max(kamailioCPU.seconds, 1e-9) }
 }
@@ -53,7 +56,7 @@ enum AnchorBenchmarks {
         defer { closedir(directory) }
         while let entry = readdir(directory) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard let candidate = Int32(name), let stat = try? String(contentsOfProc: "/proc/\(name)/stat") else { continue }
+            guard let candidate = Int32(name), let stat = String(contentsOfProc: "/proc/\(name)/stat") else { continue }
             // Fields after the command (which may hold spaces) in parentheses: state ppid … utime(14) stime(15).
             guard let close = stat.lastIndex(of: ")") else { continue }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
@@ -64,7 +67,15 @@ enum AnchorBenchmarks {
         return .milliseconds(Int64(total * 1000))
     }
 
-    static func run(registrations: Int, rate: Int, pgPort: Int) async throws -> AnchorFigure {
+    /// What sipp plays against the anchor.
+    enum Workload {
+        /// REGISTERs of new AORs (one contact insert, one PIDF PUBLISH each).
+        case registrations
+        /// Calls from a<n> to c<n> through Kamailio to a sipp answering them, held 0.5 s.
+        case calls
+    }
+
+    static func run(_ workload: Workload, count: Int, rate: Int, pgPort: Int) async throws -> AnchorFigure {
         let responder = try ChildProcess(arguments: [EngineBenchmarks.responderFlag])
         defer { responder.finish() }
         guard let portLine = responder.readLine(), portLine.hasPrefix("port "), let responderPort = Int(portLine.dropFirst(5)) else {
@@ -78,26 +89,37 @@ enum AnchorBenchmarks {
             return count
         }
         let sipPort = try freePort()
+        let calleePort = try freePort()
         let directory = "\(repository)/.state/bench-anchor-\(getpid())"
         let script = "\(repository)/deploy/kamailio-anchor"
-        guard shell("bash '\(script)' start '\(directory)' \(sipPort) \(responderPort) \(pgPort) > '\(directory).log' 2>&1") == 0 else {
+        let ports = "\(sipPort) \(responderPort) \(pgPort) \(calleePort)"
+        guard shell("mkdir -p '\(directory)' && bash '\(script)' start '\(directory)' \(ports) > '\(directory).log' 2>&1") == 0 else {
             throw BenchError("the anchor Kamailio did not start; see \(directory).log and \(directory)/anchor.log")
         }
         defer {
-            _ = shell("bash '\(script)' stop '\(directory)' \(sipPort) \(responderPort) \(pgPort) >> '\(directory).log' 2>&1")
+            _ = shell("bash '\(script)' stop '\(directory)' \(ports) >> '\(directory).log' 2>&1")
             _ = shell("rm -rf '\(directory)' '\(directory).log'")
         }
-        guard let pidText = try? String(contentsOfProc: "\(directory)/anchor.pid"),
+        guard let pidText = String(contentsOfProc: "\(directory)/anchor.pid"),
               let pid = Int32(pidText.trimmingCharacters(in: " \n")) else {
             throw BenchError("the anchor Kamailio's pid file is missing")
         }
+        let common = "-i 127.0.0.1 -nostdin -timeout 300s -timeout_error -trace_err"
+        var callees: Task<Int32, Never>?
+        if workload == .calls {
+            let uas = "sipp -sf '\(repository)/Benchmarks/anchor/uas_answer_bench.xml' -p \(calleePort) -m \(count) \(common) "
+                + "-error_file '\(directory)/sipp-uas-errors.log' > /dev/null 2>&1"
+            callees = Task.detached { shell("cd '\(directory)' && \(uas)") }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        defer { if callees != nil { _ = shell("pkill -f 'uas_answer_bench.xml.*-p \(calleePort)' 2>/dev/null") } }
+        let scenario = workload == .calls ? "uac_call_bench.xml" : "uac_register_bench.xml"
+        let sipp = "sipp 127.0.0.1:\(sipPort) -sf '\(repository)/Benchmarks/anchor/\(scenario)' -r \(rate) -rp 1000 -m \(count) "
+            + "-l \(max(rate, 1000)) -t u1 \(common) -error_file '\(directory)/sipp-errors.log' > /dev/null 2>&1"
         let before = try answered()
         let cpuBefore = cpu(ofTree: pid)
         let start = ContinuousClock.now
-        let scenario = "\(repository)/Benchmarks/anchor/uac_register_bench.xml"
-        let sipp = "sipp 127.0.0.1:\(sipPort) -sf '\(scenario)' -r \(rate) -rp 1000 -m \(registrations) -t u1 -i 127.0.0.1 "
-            + "-nostdin -timeout 120s -timeout_error -trace_err -error_file '\(directory)/sipp-errors.log' > /dev/null 2>&1"
-        // sipp runs on its own; the count is sampled until every PUBLISH arrived or none came for 3 s.
+        // sipp runs on its own; the count is sampled until none came for 3 s (calls: after their last BYE).
         let phones = Task.detached { shell("cd '\(directory)' && \(sipp)") }
         var last = before
         var lastAt = start
@@ -108,12 +130,14 @@ enum AnchorBenchmarks {
                 last = now
                 lastAt = .now
             }
-            if last - before >= registrations || ContinuousClock.now - lastAt > .seconds(3) { break }
+            if workload == .registrations, last - before >= count { break }
+            if ContinuousClock.now - lastAt > .seconds(3) { break }
         }
         let cpuAfter = cpu(ofTree: pid)
-        _ = await phones.value
+        let status = await phones.value
         return AnchorFigure(
-            registrations: registrations, rate: rate, publishes: last - before, wall: lastAt - start, kamailioCPU: cpuAfter - cpuBefore)
+            registrations: count, rate: rate, publishes: last - before, wall: lastAt - start, kamailioCPU: cpuAfter - cpuBefore,
+            sippStatus: status)
     }
 }
 

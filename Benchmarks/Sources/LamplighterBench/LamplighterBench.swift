@@ -60,15 +60,18 @@ enum LamplighterBench {
         if only == nil || only == "spread" {
             await runSpread(publications: 100_000, hours: quick ? 2 : 4)
         }
-        var feeds: FeedThroughputFigure?
+        var feeds: (registrations: FeedThroughputFigure, calls: FeedThroughputFigure)?
         if only == nil || only == "feeds" || only == "anchor" {
-            feeds = await runFeeds(events: quick ? 5_000 : 50_000, seconds: quick ? 3 : 10)
+            feeds = await runFeeds(events: quick ? 6_000 : 60_000, seconds: quick ? 3 : 10)
         }
         if let presenceServer, only == nil || only == "feeds" {
-            await runFeedsToServer(presenceServer, events: quick ? 2_000 : 10_000, rate: 1_000, seconds: quick ? 2 : 5)
+            // Kamailio's presence server takes dialog-info far more slowly than PIDF (see the README): fewer calls.
+            await runFeedsToServer(presenceServer, workload: .registrations, events: quick ? 3_000 : 15_000, seconds: quick ? 2 : 5)
+            await runFeedsToServer(presenceServer, workload: .calls, events: quick ? 600 : 3_000, seconds: quick ? 2 : 5)
         }
         if only == "anchor" || (only == nil && database != nil) {
-            await runAnchor(registrations: quick ? 5_000 : 20_000, rate: 6_000, pgPort: anchorDatabasePort, lamplighter: feeds)
+            await runAnchor(.registrations, count: quick ? 5_000 : 20_000, rate: 6_000, pgPort: anchorDatabasePort, lamplighter: feeds?.registrations)
+            await runAnchor(.calls, count: quick ? 2_000 : 10_000, rate: 700, pgPort: anchorDatabasePort, lamplighter: feeds?.calls)
         }
         if only == "store" || (only == nil && database != nil) {
             await runStore(url: database ?? "postgresql://lamplighter:lamplighter@127.0.0.1:15432/lamplighter", rows: quick ? 100_000 : 1_000_000)
@@ -166,18 +169,31 @@ extension LamplighterBench {
     /// The deploy/up PostgreSQL, where the anchor's pua module keeps its table.
     static let anchorDatabasePort = 15432
 
-    static func runAnchor(registrations: Int, rate: Int, pgPort: Int, lamplighter: FeedThroughputFigure?) async {
+    static func runAnchor(
+        _ workload: AnchorBenchmarks.Workload, count: Int, rate: Int, pgPort: Int, lamplighter: FeedThroughputFigure?
+    ) async {
         do {
-            let f = try await AnchorBenchmarks.run(registrations: registrations, rate: rate, pgPort: pgPort)
-            print("## Anchor: Kamailio registrar + usrloc + pua + pua_usrloc (2 workers) publishing to the same responder, \(grouped(Double(registrations))) sipp REGISTERs of new AORs offered at \(grouped(Double(rate)))/s")
+            let f = try await AnchorBenchmarks.run(workload, count: count, rate: rate, pgPort: pgPort)
+            let sipp = f.sippStatus == 0 ? "all succeeded" : "sipp exit status \(f.sippStatus): some failed"
+            switch workload {
+            case .registrations:
+                print("## Anchor: Kamailio registrar + usrloc + pua + pua_usrloc (2 workers) publishing to the same responder, \(grouped(Double(count))) sipp REGISTERs of new AORs offered at \(grouped(Double(rate)))/s (\(sipp))")
+            case .calls:
+                print("## Anchor: Kamailio proxy + dialog + pua + pua_dialoginfo (2 workers) publishing to the same responder, \(grouped(Double(count))) sipp calls between new users offered at \(grouped(Double(rate)))/s through it to a sipp answering them, held 0.5 s (\(sipp))")
+            }
             print("")
-            print("| publisher | events | PUBLISH 2xx | PUBLISH/s | CPU s | PUBLISH per CPU-second |")
-            print("|---|---:|---:|---:|---:|---:|")
-            print("| Kamailio pua_usrloc (REGISTER → PUBLISH; all its processes) | \(grouped(Double(f.registrations))) | \(grouped(Double(f.publishes))) | \(grouped(f.perSecond)) | \(fixed(f.kamailioCPU.seconds, 2)) | \(grouped(f.perCPUSecond)) |")
+            print("| publisher | events | PUBLISH 2xx | PUBLISH/s | CPU s | PUBLISH per CPU-second | events per CPU-second |")
+            print("|---|---:|---:|---:|---:|---:|---:|")
+            // A call is three state changes (early, confirmed, terminated), as the Lamplighter run's events.
+            let events = workload == .calls ? 3 * f.registrations : f.registrations
+            let what = workload == .calls ? "Kamailio pua_dialoginfo (calls → dialog-info PUBLISH; all its processes)" : "Kamailio pua_usrloc (REGISTER → PUBLISH; all its processes)"
+            print("| \(what) | \(grouped(Double(events))) | \(grouped(Double(f.publishes))) | \(grouped(f.perSecond)) | \(fixed(f.kamailioCPU.seconds, 2)) | \(grouped(f.perCPUSecond)) | \(grouped(Double(events) / max(f.kamailioCPU.seconds, 1e-9))) |")
             if let l = lamplighter {
-                print("| Lamplighter (Redis event → PUBLISH; the bench process) | \(grouped(Double(l.events))) | \(grouped(Double(l.published))) | \(grouped(l.perSecond)) | \(fixed(l.cpu.seconds, 2)) | \(grouped(l.perCPUSecond)) |")
+                let ours = workload == .calls ? "Lamplighter (Redis dialog events → dialog-info PUBLISH; the bench process)" : "Lamplighter (Redis event → PUBLISH; the bench process)"
+                print("| \(ours) | \(grouped(Double(l.events))) | \(grouped(Double(l.published))) | \(grouped(l.perSecond)) | \(fixed(l.cpu.seconds, 2)) | \(grouped(l.perCPUSecond)) | \(grouped(l.eventsPerCPUSecond)) |")
                 print("")
-                print("Lamplighter ÷ Kamailio: \(fixed(l.perSecond / max(f.perSecond, 1e-9), 2))× PUBLISH per second, \(fixed(l.perCPUSecond / max(f.perCPUSecond, 1e-9), 2))× PUBLISH per CPU-second (target ≥ 3×).")
+                let kamailioEvents = Double(events) / max(f.kamailioCPU.seconds, 1e-9)
+                print("Lamplighter ÷ Kamailio: \(fixed(l.perSecond / max(f.perSecond, 1e-9), 2))× PUBLISH per second, \(fixed(l.perCPUSecond / max(f.perCPUSecond, 1e-9), 2))× PUBLISH per CPU-second (target ≥ 3×), \(fixed(l.eventsPerCPUSecond / max(kamailioEvents, 1e-9), 2))× events per CPU-second.")
             }
             print("")
         } catch {
@@ -187,41 +203,55 @@ extension LamplighterBench {
 
     /// The feeds against a real presence server (e.g. deploy/up's Kamailio, which writes each publication to
     /// PostgreSQL).
-    static func runFeedsToServer(_ server: String, events: Int, rate: Int, seconds: Int) async {
+    static func runFeedsToServer(_ server: String, workload: FeedWorkload, events: Int, seconds: Int) async {
         do {
             let uri = try SIPURI(parsing: server)
-            let (throughput, latency) = try await FeedBenchmarks.run(throughputEvents: events, latencyRate: rate, latencySeconds: seconds, server: uri)
-            print("## Feeds against the real presence server \(server): registration events on Redis → PIDF PUBLISH → Kamailio presence (presentity rows in PostgreSQL)")
+            let (throughput, latency) = try await FeedBenchmarks.run(
+                workload: workload, throughputEvents: events, latencyRate: nil, latencySeconds: seconds, server: uri)
+            let what = workload == .calls ? "dialog events (calls: early, confirmed, terminated) on Redis → dialog-info PUBLISH" : "registration events on Redis → PIDF PUBLISH"
+            print("## Feeds against the real presence server \(server): \(what) → Kamailio presence (presentity rows in PostgreSQL)")
             print("")
-            print("| phase | events | PUBLISH 2xx | lost | events/s | PUBLISH per CPU-second (ours) |")
-            print("|---|---:|---:|---:|---:|---:|")
-            print("| as fast as Redis takes them | \(grouped(Double(throughput.events))) | \(grouped(Double(throughput.published))) | \(throughput.events - throughput.published) | \(grouped(throughput.perSecond)) | \(grouped(throughput.perCPUSecond)) |")
-            print("| steady \(grouped(Double(latency.rate)))/s for \(seconds) s | \(grouped(Double(latency.events))) | \(grouped(Double(latency.published))) | \(latency.events - latency.published) | \(grouped(Double(latency.rate))) | – |")
-            print("")
-            print("event → PUBLISH handed to the SIP stack at \(grouped(Double(latency.rate)))/s: p50 \(fixed(latency.p50.seconds * 1000, 2)) ms, p99 \(fixed(latency.p99.seconds * 1000, 2)) ms, max \(fixed(latency.max.seconds * 1000, 2)) ms.")
-            print("")
+            printFeedTable(throughput, latency, seconds: seconds, target: false)
         } catch {
             print("feeds against \(server) failed: \(error)")
         }
     }
 
-    @discardableResult
-    static func runFeeds(events: Int, seconds: Int) async -> FeedThroughputFigure {
+    static func printFeedTable(_ throughput: FeedThroughputFigure, _ latencies: [FeedLatencyFigure], seconds: Int, target: Bool) {
+        print("| phase | events | PUBLISH 2xx | lost | events/s | PUBLISH/s | PUBLISH per CPU-second | target |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        let goal = target ? "≥ 10,000 events/s (\(fixed(throughput.eventsPerSecond / 10_000, 2))×)" : "–"
+        print("| as fast as Redis takes them | \(grouped(Double(throughput.events))) | \(grouped(Double(throughput.published))) | \(throughput.lost) | \(grouped(throughput.eventsPerSecond)) | \(grouped(throughput.perSecond)) | \(grouped(throughput.perCPUSecond)) | \(goal) |")
+        for (index, latency) in latencies.enumerated() {
+            let what = index == 0 ? "(half that)" : "(the latency target's rate)"
+            print("| steady \(grouped(Double(latency.rate)))/s \(what) for \(seconds) s | \(grouped(Double(latency.events))) | \(grouped(Double(latency.published))) | \(max(0, latency.expected - latency.published)) | \(grouped(Double(latency.rate))) | – | – | – |")
+        }
+        print("")
+        for latency in latencies {
+            let p99Target = target && latency.rate == 5000 ? " (target < 5 ms, \(fixed(0.005 / max(latency.p99.seconds, 1e-9), 2))×)" : ""
+            print("event → PUBLISH handed to the SIP stack at \(grouped(Double(latency.rate)))/s: p50 \(fixed(latency.p50.seconds * 1000, 2)) ms, p99 \(fixed(latency.p99.seconds * 1000, 2)) ms\(p99Target), max \(fixed(latency.max.seconds * 1000, 2)) ms.")
+            print("")
+        }
+    }
+
+    static func runFeeds(events: Int, seconds: Int) async -> (registrations: FeedThroughputFigure, calls: FeedThroughputFigure) {
         let rates = FeedBenchmarks.decodeRate(runs: 3, duration: .milliseconds(500))
         print("## Feeds, one thread: decode a registration event \(grouped(rates.decode))/s; apply it in the registration adapter (PIDF built) \(grouped(rates.adapt))/s (per CPU-second)")
         print("")
         do {
-            let (throughput, latency) = try await FeedBenchmarks.run(throughputEvents: events, latencyRate: 5_000, latencySeconds: seconds)
+            let (registrations, registrationLatency) = try await FeedBenchmarks.run(
+                workload: .registrations, throughputEvents: events, latencyRate: nil, latencySeconds: seconds)
             print("## Feeds: registration events on Redis pub/sub → PIDF PUBLISH → responder process (redis-server of the bench's own)")
             print("")
-            print("| phase | events | PUBLISH 2xx | lost | events/s | PUBLISH per CPU-second | target |")
-            print("|---|---:|---:|---:|---:|---:|---:|")
-            print("| as fast as Redis takes them (after the steady phase) | \(grouped(Double(throughput.events))) | \(grouped(Double(throughput.published))) | \(throughput.events - throughput.published) | \(grouped(throughput.perSecond)) | \(grouped(throughput.perCPUSecond)) | ≥ 10,000 (\(fixed(throughput.perSecond / 10_000, 2))×) |")
-            print("| steady \(grouped(Double(latency.rate)))/s for \(seconds) s | \(grouped(Double(latency.events))) | \(grouped(Double(latency.published))) | \(latency.events - latency.published) | \(grouped(Double(latency.rate))) | – | – |")
+            printFeedTable(registrations, registrationLatency, seconds: seconds, target: true)
+            let (calls, callLatency) = try await FeedBenchmarks.run(
+                workload: .calls, throughputEvents: events, latencyRate: nil, latencySeconds: seconds)
+            print("## Feeds: dialog events on Redis pub/sub (\(grouped(Double(events / 3))) calls between new users: early, confirmed, terminated) → dialog-info PUBLISH for caller and callee → responder process")
             print("")
-            print("event → PUBLISH handed to the SIP stack at \(grouped(Double(latency.rate)))/s: p50 \(fixed(latency.p50.seconds * 1000, 2)) ms, p99 \(fixed(latency.p99.seconds * 1000, 2)) ms (target < 5 ms, \(fixed(0.005 / max(latency.p99.seconds, 1e-9), 2))×), max \(fixed(latency.max.seconds * 1000, 2)) ms.")
+            print("Updates of one presentity coalesce while its PUBLISH is in flight (latest wins); each presentity's idle document follows 2 s after its call ended and is counted. Lost: presentities whose terminated state never reached the responder. Latency: early events of new calls, to the caller's PUBLISH.")
             print("")
-            return throughput
+            printFeedTable(calls, callLatency, seconds: seconds, target: true)
+            return (registrations, calls)
         } catch {
             print("feeds benchmark failed: \(error)")
             exit(1)
