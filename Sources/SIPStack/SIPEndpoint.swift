@@ -111,6 +111,8 @@ public final class SIPEndpoint: @unchecked Sendable {
     private let badRequests = Counter(label: "lamplighter_sip_bad_requests_answered_total")
     private let timeouts = Counter(label: "lamplighter_sip_transaction_timeouts_total")
     private let retransmissions = Counter(label: "lamplighter_sip_retransmissions_total")
+    /// The same count, for this endpoint alone (the metric is process-wide).
+    private let retransmissionTally = NIOLockedValueBox(0)
     private let failovers = Counter(label: "lamplighter_sip_failovers_total")
     private let authenticationFailures = Counter(label: "lamplighter_sip_authentication_failures_total")
 
@@ -342,6 +344,9 @@ public final class SIPEndpoint: @unchecked Sendable {
         }
     }
 
+    /// Requests this endpoint retransmitted (Timer E) since it was bound.
+    public var retransmissionsSent: Int { retransmissionTally.withLockedValue { $0 } }
+
     // MARK: - Client actions (event loop only)
 
     private func runClient(_ actions: [NonInviteClientTransaction.Action], for key: ClientKey) {
@@ -351,7 +356,10 @@ public final class SIPEndpoint: @unchecked Sendable {
             switch action {
             case .sendRequest:
                 entry.sends += 1
-                if entry.sends > 1 { retransmissions.increment() }
+                if entry.sends > 1 {
+                    retransmissions.increment()
+                    retransmissionTally.withLockedValue { $0 += 1 }
+                }
                 clients[key] = entry
                 transmit(bytes: entry.bytes, message: .request(entry.request), to: entry.destination) { [weak self] in
                     guard let self, var entry = self.clients[key] else { return }

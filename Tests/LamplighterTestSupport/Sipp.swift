@@ -59,6 +59,9 @@ public final class Sipp: @unchecked Sendable {
         /// Answers every request 200 (SIP-ETag, the request's Expires) `delay` ms after it came (key, default
         /// 10000); ends by the global timeout (exit 255).
         case slow = "uas_slow"
+        /// A lossy network before a server answering 200: drops 20 % of the requests it receives and of the
+        /// answers it sends; ends by the global timeout (exit 255).
+        case lossy = "uas_lossy"
 
         /// The scenario file in `directory` (the `sipp` folder of the SIPStackTests resources).
         public func file(in directory: URL) -> URL {
@@ -69,7 +72,7 @@ public final class Sipp: @unchecked Sendable {
         public var arguments: [String] {
             switch self {
             case .dropTwo: ["-nr"]
-            case .silent, .digest, .notifierMoves, .refuse503, .refuse500, .slow: []
+            case .silent, .digest, .notifierMoves, .refuse503, .refuse500, .slow, .lossy: []
             }
         }
 
@@ -78,7 +81,7 @@ public final class Sipp: @unchecked Sendable {
             switch self {
             case .digest: ["auth_user": Sipp.digestUsername, "auth_password": Sipp.digestPassword]
             case .slow: ["delay": "10000"]
-            case .silent, .dropTwo, .notifierMoves, .refuse503, .refuse500: [:]
+            case .silent, .dropTwo, .notifierMoves, .refuse503, .refuse500, .lossy: [:]
             }
         }
     }

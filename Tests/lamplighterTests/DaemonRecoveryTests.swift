@@ -16,6 +16,9 @@ import Testing
         var updatePeriod = 1
         var adminToken: String?
         var presenceServer = TestServices.kamailioURI
+        var redisURL = TestServices.redisURL
+        /// How the registrations feed is read: "stream" or "pubsub".
+        var registrationsMode = "stream"
         var table: String { ownTable ? "pua_\(prefix)" : "pua" }
         var stream: String { "\(prefix):registrations" }
         var node: String { "node-\(prefix)" }
@@ -40,13 +43,13 @@ import Testing
             presence_server = "\(presenceServer)"
 
             [redis]
-            url = "\(TestServices.redisURL)"
+            url = "\(redisURL)"
 
             [feeds]
             consumer_group = "\(prefix)"
 
             [feeds.registrations]
-            mode = "stream"
+            mode = "\(registrationsMode)"
             key = "\(stream)"
 
             [feeds.dialogs]
