@@ -62,6 +62,9 @@ public final class Sipp: @unchecked Sendable {
         /// A lossy network before a server answering 200: drops 20 % of the requests it receives and of the
         /// answers it sends; ends by the global timeout (exit 255).
         case lossy = "uas_lossy"
+        /// Answers the first request of each call 200 (SIP-ETag, the request's Expires) and every later one 412,
+        /// again and again (a server that forgot every publication); ends by the global timeout (exit 255).
+        case forget412 = "uas_forget_412"
 
         /// The scenario file in `directory` (the `sipp` folder of the SIPStackTests resources).
         public func file(in directory: URL) -> URL {
@@ -72,7 +75,7 @@ public final class Sipp: @unchecked Sendable {
         public var arguments: [String] {
             switch self {
             case .dropTwo: ["-nr"]
-            case .silent, .digest, .notifierMoves, .refuse503, .refuse500, .slow, .lossy: []
+            case .silent, .digest, .notifierMoves, .refuse503, .refuse500, .slow, .lossy, .forget412: []
             }
         }
 
@@ -81,7 +84,7 @@ public final class Sipp: @unchecked Sendable {
             switch self {
             case .digest: ["auth_user": Sipp.digestUsername, "auth_password": Sipp.digestPassword]
             case .slow: ["delay": "10000"]
-            case .silent, .dropTwo, .notifierMoves, .refuse503, .refuse500, .lossy: [:]
+            case .silent, .dropTwo, .notifierMoves, .refuse503, .refuse500, .lossy, .forget412: [:]
             }
         }
     }

@@ -82,6 +82,44 @@ import Testing
         #expect(gaps[2] >= .seconds(6) && gaps[2] <= .seconds(8), "\(gaps)")
         #expect(await harness.engine.publications().allSatisfy { $0.lastReply?.statusCode == 500 })
     }
+
+    @Test func aServerAnswering412ToEverythingGetsOneFreshPublishEachThenSilence() async throws {
+        let sipp = try await Sipp.start(.forget412, in: Sipp.supportScenarios, maxCalls: 1000, timeout: .seconds(30))
+        defer { sipp.stop() }
+        let clock = ManualClock()
+        let configuration = PublicationEngine.Configuration(machine: .init(backoffBase: .seconds(2), backoffCap: .seconds(60)))
+        let harness = try await EngineHarness(
+            nextHop: try SIPURI(parsing: "sip:127.0.0.1:\(sipp.port)"), configuration: configuration, clock: { clock.now })
+        defer { Task { await harness.close() } }
+        let uris = (0..<Self.publications).map { SIPURI(user: "forgot\($0)", host: "127.0.0.1") }
+        for uri in uris {
+            try await harness.engine.sendPublish(PublishParameters(presentity: uri, event: "presence", body: EngineHarness.pidf(uri, "open"), source: .admin))
+        }
+        for _ in uris { #expect(try await harness.next().1 == .published(statusCode: 200)) }
+
+        // Every change now meets a server that forgot: the conditional PUBLISH gets 412, the engine drops the
+        // ETag and publishes the whole body afresh once, which gets 412 too: a failure, not a loop.
+        for uri in uris {
+            try await harness.engine.sendPublish(PublishParameters(presentity: uri, event: "presence", body: EngineHarness.pidf(uri, "closed"), source: .admin))
+        }
+        for _ in uris {
+            let (snapshot, outcome) = try await harness.next()
+            #expect(snapshot.lastReply?.statusCode == 412)
+            if case .published = outcome { Issue.record("\(snapshot.key) published after a 412 to everything") }
+        }
+        try await Task.sleep(for: .milliseconds(300))  // nothing else is sent: give a storm the chance to show
+        let publishes = sipp.requests("PUBLISH")
+        #expect(publishes.count == 3 * Self.publications, "initial, conditional, fresh: \(publishes.count)")
+        #expect(publishes.filter { $0.text.contains("SIP-If-Match") }.count == Self.publications, "one conditional PUBLISH each")
+        // Whatever the engine armed for later, firing it an hour on sends at most one more PUBLISH each, and
+        // what it sends is the latest state.
+        clock.set(clock.now + .seconds(3600))
+        await harness.engine.fireDueTimers(now: clock.now)
+        try await Task.sleep(for: .milliseconds(500))
+        let later = sipp.requests("PUBLISH").dropFirst(3 * Self.publications)
+        #expect(later.count <= Self.publications, "\(later.count) more after an hour")
+        #expect(later.allSatisfy { $0.body.contains("<basic>closed</basic>") })
+    }
 }
 
 /// The presence server goes away and comes back (a Kamailio of the test's own, stopped and started): the
