@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "PUACore", targets: ["PUACore"]),
         .library(name: "Feeds", targets: ["Feeds"]),
         .library(name: "PUAStore", targets: ["PUAStore"]),
+        .library(name: "PresenceDocuments", targets: ["PresenceDocuments"]),
+        .library(name: "LamplighterConfig", targets: ["LamplighterConfig"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

@@ -1,5 +1,5 @@
 /// The messages measured: a typical presence PUBLISH (as Lamplighter sends it to Kamailio) and the
-/// presence server's 200 OK. Byte-identical to Fuzz/corpus-seed/publish.sip and publish-200.sip.
+/// presence server's 200 OK. Byte-identical to Fuzz/corpus/fuzz-sip-parser/publish.sip and publish-200.sip.
 enum Messages {
     static let pidf = """
         <?xml version="1.0" encoding="UTF-8"?>\r
