@@ -129,7 +129,16 @@ public struct DialogAdapter: Sendable {
             changedDialogs.insert(key)
             actions += publishChange(of: key, affected: presentityKeys(of: dialog.event).map(\.key), now: now)
         }
-        guard let current = presentities[presentityKey], current.dialogs.isEmpty else { return actions }
+        guard let current = presentities[presentityKey] else { return actions }
+        // What is still pending is asked for again (the check queue keeps one check per presentity, the earliest).
+        guard current.dialogs.isEmpty else {
+            let watchdog = current.dialogs.compactMap { key -> Double? in
+                guard let dialog = dialogs[key], [.trying, .proceeding, .early].contains(dialog.event.state) else { return nil }
+                return dialog.updatedAt + options.stuckAfter
+            }.min()
+            if let watchdog { actions.append(.scheduleCheck(key: presentityKey, at: max(watchdog, now))) }
+            return actions
+        }
         switch current.phase {
         case .active:
             break
@@ -138,13 +147,15 @@ public struct DialogAdapter: Sendable {
             changedPresentities.insert(presentityKey)
             actions.append(.publish(parameters(for: current, body: document(for: current, now: now), expires: lifetime)))
             actions.append(.scheduleCheck(key: presentityKey, at: now + options.removeIdleAfter))
+        case .terminatedSent(let at):
+            actions.append(.scheduleCheck(key: presentityKey, at: at + options.idleAfter))
         case .idleSent(let at) where now >= at + options.removeIdleAfter:
             presentities[presentityKey] = nil
             changedPresentities.insert(presentityKey)
             actions.append(.publish(PublishParameters(
                 presentity: current.uri, event: current.event, expires: 0, source: source(of: current))))
-        default:
-            break
+        case .idleSent(let at):
+            actions.append(.scheduleCheck(key: presentityKey, at: at + options.removeIdleAfter))
         }
         return actions
     }

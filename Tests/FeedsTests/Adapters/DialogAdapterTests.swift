@@ -54,7 +54,7 @@ import Testing
         #expect(adapter.activeDialogCount == 0)
 
         // Then the idle document (no dialogs), then the publication goes.
-        #expect(adapter.checkDue(aliceKey, now: t0 + 66).isEmpty, "not yet")
+        #expect(adapter.checkDue(aliceKey, now: t0 + 66) == [.scheduleCheck(key: aliceKey, at: t0 + 67)], "not yet: asked again")
         let idle = adapter.checkDue(aliceKey, now: t0 + 67)
         docs = try documents(idle)
         #expect(docs[aliceKey]?.contains("<dialog ") == false)
@@ -63,6 +63,19 @@ import Testing
         #expect(removal.map(\.expires) == [0])
         #expect(removal.first?.event == "dialog")
         #expect(adapter.checkDue(aliceKey, now: t0 + 700).isEmpty)
+    }
+
+    @Test func aCheckAsksAgainForWhatIsStillPending() {
+        // The check queue keeps one check per presentity (the earliest): a check that finds nothing due yet
+        // must ask again for the dialog still setting up (its watchdog), or a stuck call would never be ended.
+        var adapter = DialogAdapter()
+        let aliceKey = "dialog \(alice)"
+        _ = adapter.eventReceived(call(.early, seq: 1), now: t0)
+        _ = adapter.eventReceived(call(.early, seq: 2), now: t0 + 100)  // a later event: its watchdog at t0 + 220
+        #expect(adapter.checkDue(aliceKey, now: t0 + 120) == [.scheduleCheck(key: aliceKey, at: t0 + 220)])
+        let ended = adapter.checkDue(aliceKey, now: t0 + 220)
+        #expect(FeedsTestSupport.publications(ended).count == 2, "caller and callee: stuck, ended")
+        #expect(ended.contains(.scheduleCheck(key: aliceKey, at: t0 + 222)), "then the idle document")
     }
 
     @Test func earlyAfterTerminatedCannotRelightTheLamp() {
