@@ -738,10 +738,14 @@ ll_stop_sandboxes() {
 
 # ll_start_kamailio: the presence server (deploy/kamailio/presence.cfg) on
 # LL_KAMAILIO_PORT (set LL_KAMAILIO_PORT to move it), its tables in this stack's PostgreSQL.
+# LL_KAMAILIO_SHM: its shared memory in MiB (default 64; presence keeps every
+# presentity there, about 100,000 need 1 GiB: deploy/soak sets 1024).
 ll_start_kamailio() {
+	[[ ${LL_KAMAILIO_SHM:-64} =~ ^[1-9][0-9]*$ ]] || ll_die "LL_KAMAILIO_SHM must be MiB, got '$LL_KAMAILIO_SHM'"
 	ll_run_kamailio kamailio "$LL_KAM_DIR" "$LL_KAMAILIO_CFG" "$LL_KAMAILIO_PORT" \
 		-A "LL_DB_URL=\"postgres://kamailio:kamailio@127.0.0.1:$LL_PG_PORT/kamailio\"" \
-		-A "LL_SQLCON=\"ca=>postgres://kamailio:kamailio@127.0.0.1:$LL_PG_PORT/kamailio\""
+		-A "LL_SQLCON=\"ca=>postgres://kamailio:kamailio@127.0.0.1:$LL_PG_PORT/kamailio\"" \
+		-m "${LL_KAMAILIO_SHM:-64}"
 }
 
 # ll_start_registrar: the registrar Kamailio (deploy/kamailio/registrar.cfg)

@@ -100,6 +100,8 @@ public final class SIPEndpoint: @unchecked Sendable {
     private var serverTimers = FixedDelayTimerQueue<(ServerKey, UInt64)>()
     /// When the one wake-up for the fixed-delay queues is armed for.
     private var sweepArmedFor: ContinuousClock.Instant?
+    /// The armed wake-up, cancelled when an earlier one replaces it.
+    private var sweepTask: Scheduled<Void>?
     private var inFlight = 0
     /// Transactions waiting for a slot; started on the event loop as slots free (no thread hop).
     private var slotWaiters: [(Bool) -> Void] = []
@@ -410,12 +412,16 @@ public final class SIPEndpoint: @unchecked Sendable {
 
     // MARK: - Fixed-delay timers (event loop only)
 
-    /// Makes sure one wake-up is armed no later than `deadline` plus the sweep slack.
+    /// Makes sure one wake-up is armed no later than `deadline` plus the sweep slack. An earlier deadline
+    /// cancels the later wake-up it replaces: left in the event loop's scheduled-task heap, superseded wake-ups
+    /// piled up by the thousand under load (each heap operation then copied and retained that many), and a
+    /// soak's daemon spent its CPU there.
     private func armSweep(for deadline: ContinuousClock.Instant) {
         let at = deadline + Self.sweepSlack
         if let armed = sweepArmedFor, armed <= at { return }
+        sweepTask?.cancel()
         sweepArmedFor = at
-        _ = schedule(at: at) { [weak self] in self?.sweep() }
+        sweepTask = schedule(at: at) { [weak self] in self?.sweep() }
     }
 
     /// Timers fire up to this late (never early), so that timers due close together share a wake-up (under
@@ -426,6 +432,7 @@ public final class SIPEndpoint: @unchecked Sendable {
     private func sweep() {
         eventLoop.preconditionInEventLoop()
         sweepArmedFor = nil
+        sweepTask = nil
         let now = ContinuousClock.now
         for queue in clientTimers.keys {
             for (key, generation) in clientTimers[queue]?.expire(now: now) ?? [] {
