@@ -45,16 +45,10 @@ extension PublicationEngine: Service {
     }
 
     /// Rebuilds the heap from the records' armed timers once stale entries outnumber live records.
-    /// Every PUBLISH re-arms its record and leaves the old heap entry stale; the heap is rebuilt from the live
-    /// timers once stale entries reach a quarter of the table. The rebuilt array is reserved for that bound,
-    /// so it never grows (reallocates) between rebuilds: rebuilt only at twice the table, it doubled to about
-    /// 2.6 entries per record (19 MB at 100,000) every few minutes, and the freed blocks fragmented the heap
-    /// (a soak's RSS crept by about 1 MB a minute at 250 events/s).
     func compactTimersIfNeeded() {
-        let bound = table.count + table.count / 4 + 4096
-        guard timers.count > bound else { return }
+        guard timers.count > 2 * table.count + 4096 else { return }
         var live: [TimerHeap.Entry] = []
-        live.reserveCapacity(bound + 1)
+        live.reserveCapacity(table.count)
         for record in table.records {
             if let timer = record.timer { live.append(TimerHeap.Entry(at: timer.at, key: record.key, generation: timer.generation)) }
         }
