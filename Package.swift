@@ -34,6 +34,8 @@ let package = Package(
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        // glibc's malloc.h (malloc_trim), for the daemon's memory trimmer.
+        .systemLibrary(name: "CMalloc"),
 
         // Pure SIP: messages, URIs, parser, serializer, digest maths. No I/O.
         .target(name: "SIPCore", swiftSettings: swiftSettings),
@@ -114,7 +116,7 @@ let package = Package(
             name: "lamplighter",
             dependencies: [
                 "SIPCore", "SIPStack", "PresenceDocuments", "PUACore", "PUAStore", "Feeds", "Cluster",
-                "LamplighterConfig", "StatusServer",
+                "LamplighterConfig", "StatusServer", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -128,6 +128,8 @@ enum ConfigurationSchema {
             },
             render: { $0.status.adminToken.map { .string($0) } }
         ),
+        integer("memory.arenas", 0...64, "most malloc arenas (M_ARENA_MAX; MALLOC_ARENA_MAX in the environment wins); 0 keeps glibc's default", \.memory.arenas),
+        integer("memory.trim_interval", 0...3_600, "seconds between returns of freed heap pages to the kernel (malloc_trim); 0 never", \.memory.trimInterval),
         ConfigurationKey(
             path: "log.level", kind: .string, secret: false, required: false, help: "lowest level logged",
             apply: { (config: inout Config, raw) throws(ConfigurationKeyRejection) in

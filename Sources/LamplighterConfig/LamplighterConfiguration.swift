@@ -143,6 +143,14 @@ public struct LamplighterConfiguration: Sendable, Equatable {
         public var adminToken: String?
     }
 
+    /// Process memory (`[memory]`).
+    public struct Memory: Sendable, Equatable {
+        /// Seconds between returns of freed heap pages to the kernel (`malloc_trim`); 0 never returns them.
+        public var trimInterval = 60
+        /// Most malloc arenas (`M_ARENA_MAX`); 0 keeps glibc's default. `MALLOC_ARENA_MAX` in the environment wins.
+        public var arenas = 2
+    }
+
     /// Logging (`[log]`).
     public struct Log: Sendable, Equatable {
         /// Log levels, as swift-log names them.
@@ -161,6 +169,7 @@ public struct LamplighterConfiguration: Sendable, Equatable {
     public var redis = Redis()
     public var feeds = Feeds()
     public var status = Status()
+    public var memory = Memory()
     public var log = Log()
 
     /// The built-in defaults.

@@ -78,6 +78,8 @@ struct Daemon {
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: status), .init(service: monitor), .init(service: engine), .init(service: subscriptions)]
+                    + [.init(service: MemoryTrimmer(
+                        interval: .seconds(configuration.memory.trimInterval), logger: Logger(label: "lamplighter.memory")))]
                     + (feeds.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? [])
                     + (cluster.map { [.init(service: $0.leases), .init(service: $0.bus)] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],

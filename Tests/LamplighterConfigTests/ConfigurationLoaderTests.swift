@@ -166,6 +166,9 @@ import Testing
         ("sip.udp_receive_buffer", "1024"),
         ("sip.max_transactions", "0"),
         ("sip.nameserver", "\"8.8.8.8\""),
+        ("memory.trim_interval", "-1"),
+        ("memory.trim_interval", "3601"),
+        ("memory.arenas", "65"),
     ])
     func rejectsInvalidValues(key: String, value: String) {
         let document = Self.document([key: value])
@@ -177,6 +180,14 @@ import Testing
             #expect(error.code == .invalidValue || error.code == .outOfRange, "\(error)")
             #expect(error.allowed != nil, "\(error) does not say what is allowed")
         }
+    }
+
+    @Test func memoryIsTrimmedEveryMinuteUnlessToldOtherwise() throws {
+        #expect(try load(Self.document([:])).configuration.memory.trimInterval == 60)
+        #expect(try load(Self.document(["memory.trim_interval": "0"])).configuration.memory.trimInterval == 0)
+        #expect(try load(Self.document(["memory.trim_interval": "5"])).configuration.memory.trimInterval == 5)
+        #expect(try load(Self.document([:])).configuration.memory.arenas == 2)
+        #expect(try load(Self.document(["memory.arenas": "0"])).configuration.memory.arenas == 0)
     }
 
     @Test func aClusterWritesTheStoreOftenUnlessToldOtherwise() throws {

@@ -15,6 +15,7 @@ import Testing
         var ownTable = true
         var updatePeriod = 1
         var adminToken: String?
+        var trimInterval = 1
         var presenceServer = TestServices.kamailioURI
         var redisURL = TestServices.redisURL
         /// How the registrations feed is read: "stream" or "pubsub".
@@ -61,6 +62,9 @@ import Testing
             [status]
             listen = "127.0.0.1:\(statusPort)"
             \(adminToken.map { "admin_token = \"\($0)\"" } ?? "")
+
+            [memory]
+            trim_interval = \(trimInterval)
 
             [log]
             level = "debug"

@@ -78,6 +78,15 @@ import FoundationNetworking
         #expect(Self.sample(after, #"lamplighter_feed_events_rejected_total{feed="registrations",reason="invalid_json"}"#) == 1)
         #expect(after.contains("lamplighter_publish_update_latency_seconds_bucket"), "the update-to-2xx histogram")
         #expect(after.contains("lamplighter_publish_in_flight"))
+        // memory.trim_interval = 1: the trimmer has run and reports the resident set.
+        var trimmed = ""
+        let trims = try await DaemonRecoveryTests.eventually(.seconds(10)) {
+            trimmed = try await Self.get(port, "/metrics").1
+            return Self.sample(trimmed, "lamplighter_memory_trims_total") >= 1
+        }
+        #expect(trims, "\(trimmed.prefix(3000))")
+        #expect(Self.sample(trimmed, "lamplighter_process_resident_bytes") > 10_000_000, "a daemon's resident set is megabytes")
+        #expect(trimmed.contains("lamplighter_memory_trim_seconds_bucket"))
 
         let (code, status) = try await Self.get(port, "/status")
         #expect(code == 200)
