@@ -14,7 +14,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let effective = try options.load()
         // Before the daemon starts its threads: each thread that finds the arenas busy may open one more.
-        let arenas = MemoryTrimmer.limitArenas(effective.configuration.memory.arenas)
+        let allocator = MemoryTrimmer.configureAllocator(arenas: effective.configuration.memory.arenas)
         let level = Logger.Level(rawValue: effective.configuration.log.level.rawValue) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -24,7 +24,8 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "lamplighter")
         logger.info("starting", metadata: [
             "version": "\(LamplighterVersion.current)", "config": "\(options.config)",
-            "malloc_arenas": "\(arenas.map(String.init) ?? "glibc default")",
+            "malloc_arenas": "\(allocator.arenas.map(String.init) ?? "glibc default")",
+            "malloc_mmap_threshold": "\(allocator.mmapThreshold.map(String.init) ?? "environment")",
         ])
         try await Daemon(configuration: effective.configuration, logger: logger).run()
     }

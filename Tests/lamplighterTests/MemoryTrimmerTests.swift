@@ -28,12 +28,30 @@ import Glibc
         #expect(outcome.released > 30 << 20, "\(outcome)")
     }
 
-    @Test func theArenaCapDefersToTheEnvironment() {
-        #expect(MemoryTrimmer.limitArenas(0, environment: [:]) == nil, "0 keeps glibc's default")
-        #expect(MemoryTrimmer.limitArenas(2, environment: ["MALLOC_ARENA_MAX": "4"]) == nil)
-        #expect(MemoryTrimmer.limitArenas(2, environment: ["GLIBC_TUNABLES": "glibc.malloc.arena_max=4"]) == nil)
-        // Set for real (this test process keeps at most 16 arenas: glibc's default on a 2-core machine).
-        #expect(MemoryTrimmer.limitArenas(16, environment: ["GLIBC_TUNABLES": "glibc.malloc.tcache_count=7"]) == 16)
+    @Test func theAllocatorSettingsDeferToTheEnvironment() {
+        #expect(MemoryTrimmer.configureAllocator(arenas: 0, environment: ["MALLOC_MMAP_THRESHOLD_": "65536"])
+            == .init(arenas: nil, mmapThreshold: nil), "0 keeps glibc's arenas; the environment's threshold holds")
+        #expect(MemoryTrimmer.configureAllocator(arenas: 2, environment: ["MALLOC_ARENA_MAX": "4", "MALLOC_MMAP_THRESHOLD_": "65536"])
+            == .init(arenas: nil, mmapThreshold: nil))
+        #expect(MemoryTrimmer.configureAllocator(arenas: 2, environment: ["GLIBC_TUNABLES": "glibc.malloc.arena_max=4:glibc.malloc.mmap_threshold=65536"])
+            == .init(arenas: nil, mmapThreshold: nil))
+        // Set for real: this test process keeps at most 16 arenas (glibc's default on a 2-core machine).
+        #expect(MemoryTrimmer.configureAllocator(arenas: 16, environment: ["GLIBC_TUNABLES": "glibc.malloc.tcache_count=7"])
+            == .init(arenas: 16, mmapThreshold: 1 << 20))
+    }
+
+    @Test func blocksOfAMebibyteStayMappedAfterABiggerOneIsFreed() throws {
+        _ = MemoryTrimmer.configureAllocator(arenas: 16, environment: [:])
+        // glibc's own threshold rises to the size of each mapped block freed: after an 8 MiB block is freed, 2 MiB
+        // would come from the heap and leave a hole there when freed. Fixed at 1 MiB, it is mapped (glibc marks a
+        // mapped chunk with bit 1 of the size word before the pointer) and unmapped when freed.
+        let big = try #require(malloc(8 << 20))
+        memset(big, 1, 8 << 20)
+        free(big)
+        let block = try #require(malloc(2 << 20))
+        defer { free(block) }
+        let sizeWord = block.load(fromByteOffset: -MemoryLayout<Int>.size, as: Int.self)
+        #expect(sizeWord & 0x2 != 0, "2 MiB block not mapped: size word \(String(sizeWord, radix: 16))")
     }
 
     @Test func theResidentSetIsReadFromProc() {
